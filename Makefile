@@ -1,0 +1,66 @@
+# 洗新乡低保扩面扩围工作平台 — `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium python3-venv
+export DJANGO_SETTINGS_MODULE := xixin_dibao.settings
+
+.PHONY: run test lint format bench worker beat check-deploy system-deps venv demo clean
+
+system-deps:  ## Debian packages: CJK font for PDFs, HarfBuzz subsetting, Chromium for browser tests
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "安装系统依赖:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.stamp-req: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	@touch $@
+
+venv: $(VENV)/.stamp-req
+
+demo: system-deps venv  ## migrate and load the reference data and the demo township
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_demo
+
+run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/
+	@$(PY) manage.py login_help
+	@trap 'kill 0' EXIT; \
+	$(PY) manage.py run_scheduler & \
+	$(PY) manage.py runserver --insecure 0.0.0.0:$(PORT)
+
+test: system-deps venv  ## lint and the whole suite (uses DATABASE_URL / REDIS_URL when set)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: system-deps venv  ## performance ratios, measured side by side (see README)
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+worker: venv  ## a Celery worker (needs REDIS_URL)
+	$(VENV)/bin/celery -A xixin_dibao worker -l info -Q celery,dossiers,screening -c 2
+
+beat: venv  ## Celery beat: deadline enforcement, dashboard refresh, audit retention
+	$(VENV)/bin/celery -A xixin_dibao beat -l info
+
+check-deploy: venv  ## Django's deployment checklist with production settings
+	SECURE_PRODUCTION=1 DEBUG=0 SECRET_KEY=$${SECRET_KEY:-$$(head -c 48 /dev/urandom | base64)} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-dibao.example.gov.cn} \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf var staticfiles test-artifacts

@@ -1,0 +1,81 @@
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+
+from .models import (
+    Campaign,
+    CampaignBaseline,
+    Household,
+    Member,
+    Township,
+    Village,
+    VillageGroup,
+)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """Admin lists go through the same scoping rule as the app."""
+
+    household_path = "household"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        visible = Household.objects.for_user(request.user)
+        if self.household_path == "":
+            return qs.filter(pk__in=visible.values("pk"))
+        return qs.filter(**{f"{self.household_path}__in": visible.values("pk")})
+
+
+@admin.register(Township)
+class TownshipAdmin(ImportExportModelAdmin):
+    list_display = ["code", "name", "county"]
+
+
+class GroupInline(admin.TabularInline):
+    model = VillageGroup
+    extra = 0
+
+
+@admin.register(Village)
+class VillageAdmin(ImportExportModelAdmin):
+    list_display = ["code", "name", "township", "urban_rural_class"]
+    list_filter = ["township"]
+    inlines = [GroupInline]
+
+
+class BaselineInline(admin.TabularInline):
+    model = CampaignBaseline
+    extra = 0
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "year",
+        "township",
+        "dibao_standard_monthly",
+        "outreach_deadline",
+        "verification_cutoff",
+        "is_active",
+    ]
+    inlines = [BaselineInline]
+    save_as = True  # next year's campaign: open this one, change the numbers, "另存为新的"
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    household_path = ""
+    list_display = ["code", "head_name", "village", "group"]
+    list_filter = ["village"]
+    search_fields = ["code", "head_name"]
+    show_full_result_count = False
+    list_select_related = ["village", "group"]
+
+
+@admin.register(Member)
+class MemberAdmin(ScopedAdmin):
+    list_display = ["name", "household", "relation"]
+    search_fields = ["name"]
+    exclude = ["id_number"]
+    list_select_related = ["household"]
+    show_full_result_count = False

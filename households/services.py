@@ -1,0 +1,221 @@
+"""Registry state changes: save a household with everything on its page, check ID numbers.
+
+Every write records an audit entry and schedules re-screening after commit.
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+
+from xixin_dibao.audit import diff, record_change, snapshot
+from xixin_dibao.models import AuditEvent
+
+from .models import Household, Member, PriorityGroupRecord
+
+CONFLICT_MESSAGE = "保存失败：在您编辑期间，{who}已修改了这户信息。请查看下方变化后重新填写。"
+
+
+class ConflictError(Exception):
+    """Someone else saved the household after this user loaded it."""
+
+    def __init__(self, message: str, changes: dict):
+        super().__init__(message)
+        self.changes = changes
+
+
+@dataclass
+class HouseholdForms:
+    household: object  # HouseholdForm
+    members: object
+    incomes: object
+    assets: object
+    expenses: object
+
+
+def next_household_code(village) -> str:
+    """Next free code in the village: <village code>-<4-digit serial>."""
+    prefix = f"{village.code}-"
+    codes = Household.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    serials = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
+    return f"{prefix}{max(serials, default=0) + 1:04d}"
+
+
+def _bump_version(household: Household, expected_version: int | None, actor) -> None:
+    if expected_version is None:
+        return
+    updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
+        version=F("version") + 1
+    )
+    if not updated:
+        current = Household.objects.get(pk=household.pk)
+        last = AuditEvent.objects.filter(household_id=household.pk).exclude(actor=actor).first()
+        who = last.actor_name if last else "其他用户"
+        raise ConflictError(
+            CONFLICT_MESSAGE.format(who=who),
+            diff(snapshot(household), snapshot(current)),
+        )
+
+
+def _save_child_forms(formset, household, actor, members_by_name=None) -> None:
+    for form in formset.forms:
+        if not form.has_changed() and form.instance.pk:
+            continue
+        cleaned = getattr(form, "cleaned_data", None)
+        if not cleaned:
+            continue
+        obj = form.instance
+        if cleaned.get("DELETE"):
+            if obj.pk:
+                before = snapshot(obj)
+                record_change(
+                    actor=actor,
+                    kind=AuditEvent.Kind.DELETE,
+                    obj=obj,
+                    before=before,
+                    summary=f"删除{obj._meta.verbose_name}：{obj}",
+                )
+                obj.delete()
+            continue
+        before = snapshot(obj) if obj.pk else None
+        obj = form.save(commit=False)
+        obj.household = household
+        if members_by_name is not None:
+            name = (cleaned.get("member_name") or "").strip()
+            obj.member = members_by_name.get(name)
+        obj.save()
+        after = snapshot(obj)
+        kind = AuditEvent.Kind.UPDATE if before else AuditEvent.Kind.CREATE
+        if before != after:
+            record_change(
+                actor=actor,
+                kind=kind,
+                obj=obj,
+                before=before,
+                after=after,
+                summary=f"{kind == 'create' and '新增' or '修改'}{obj._meta.verbose_name}：{obj}",
+            )
+
+
+def _save_groups(household, groups: list[int], evidence: str, actor) -> None:
+    existing = {r.group: r for r in household.group_records.all()}
+    for group, record in existing.items():
+        if group not in groups:
+            record_change(
+                actor=actor,
+                kind=AuditEvent.Kind.DELETE,
+                obj=record,
+                before=snapshot(record),
+                summary=f"取消重点人群：{record}",
+            )
+            record.delete()
+    for group in groups:
+        if group not in existing:
+            record = PriorityGroupRecord.objects.create(
+                household=household, group=group, evidence=evidence
+            )
+            record_change(
+                actor=actor,
+                kind=AuditEvent.Kind.CREATE,
+                obj=record,
+                after=snapshot(record),
+                summary=f"登记重点人群：{record}",
+            )
+
+
+def unknown_member_names(forms: HouseholdForms) -> list[str]:
+    """Names used on income/asset rows that match no member on the page."""
+    names = {
+        f.cleaned_data.get("name")
+        for f in forms.members.forms
+        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+    }
+    missing = []
+    for formset in (forms.incomes, forms.assets):
+        for f in formset.forms:
+            name = (f.cleaned_data or {}).get("member_name", "").strip()
+            if name and name not in names and not f.cleaned_data.get("DELETE"):
+                missing.append(name)
+                f.add_error("member_name", f"本户没有名为“{name}”的成员。")
+    return missing
+
+
+@transaction.atomic
+def save_household(*, actor, forms: HouseholdForms) -> Household:
+    """Create or update a household and its members, incomes, assets and expenses in one go.
+
+    Refuses a silent overwrite: if the household changed since the form was loaded, raises
+    ConflictError with the fields that differ (R-04).
+    """
+    form = forms.household
+    is_new = form.instance.pk is None
+    before = None if is_new else snapshot(Household.objects.get(pk=form.instance.pk))
+    if not is_new:
+        _bump_version(form.instance, form.cleaned_data.get("version"), actor)
+    household = form.save(commit=False)
+    if actor.is_village_officer:
+        household.village_id = actor.village_id
+    if not household.code:
+        household.code = next_household_code(household.village)
+    if is_new:
+        household.save()
+    else:
+        household.version = Household.objects.values_list("version", flat=True).get(pk=household.pk)
+        household.save()
+    after = snapshot(household)
+    if before != after:
+        record_change(
+            actor=actor,
+            kind=AuditEvent.Kind.CREATE if is_new else AuditEvent.Kind.UPDATE,
+            obj=household,
+            before=before,
+            after=after,
+            summary=("登记家庭：" if is_new else "修改家庭：") + str(household),
+        )
+    for formset in (forms.members, forms.incomes, forms.assets, forms.expenses):
+        formset.instance = household
+    _save_child_forms(forms.members, household, actor)
+    members_by_name = {m.name: m for m in household.members.all()}
+    _save_child_forms(forms.incomes, household, actor, members_by_name)
+    _save_child_forms(forms.assets, household, actor, members_by_name)
+    _save_child_forms(forms.expenses, household, actor)
+    _save_groups(
+        household,
+        form.cleaned_data.get("recorded_groups") or [],
+        form.cleaned_data.get("group_evidence", ""),
+        actor,
+    )
+    schedule_rescreen(household.pk)
+    return household
+
+
+def schedule_rescreen(household_id: int) -> None:
+    """Re-screen a household after the current transaction commits."""
+
+    def run():
+        from screening.services import screen_household
+
+        screen_household(household_id=household_id)
+
+    try:
+        from screening import services  # noqa: F401
+    except ImportError:  # screening not installed in this deployment
+        return
+    if hasattr(services, "screen_household"):
+        transaction.on_commit(run)
+
+
+def id_number_owner(number: str, *, exclude_household_id: int | None = None) -> Member | None:
+    """The member already registered with `number`, outside the given household."""
+    qs = Member.objects.select_related("household__village").filter(id_number=number)
+    if exclude_household_id:
+        qs = qs.exclude(household_id=exclude_household_id)
+    return qs.first()
+
+
+def duplicate_message(owner: Member, user) -> str:
+    """Say an ID number is taken without revealing another village's data."""
+    visible = Household.objects.for_user(user).filter(pk=owner.household_id).exists()
+    if visible:
+        return f"该身份证号已登记在户 {owner.household.code}（{owner.household.head_name}户）。"
+    return "该身份证号已在其他村登记，请联系民政办核实，不要重复登记。"

@@ -1,0 +1,225 @@
+"""Registry pages: list, detail, one-page entry form, ID check, to-do, import/export."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xixin_dibao.audit import record_security
+from xixin_dibao.models import AuditEvent
+
+from . import idnumber
+from .forms import (
+    AssetInlineFormSet,
+    ExpenseInlineFormSet,
+    HouseholdForm,
+    IncomeInlineFormSet,
+    MemberInlineFormSet,
+)
+from .models import AssistanceRecord, Household, Member, PriorityGroup, Village, VillageGroup
+from .services import (
+    ConflictError,
+    HouseholdForms,
+    duplicate_message,
+    id_number_owner,
+    save_household,
+    unknown_member_names,
+)
+
+PAGE_SIZE = 50
+
+
+def get_visible_household(request, pk) -> Household:
+    """The household if the user may see it; 404 (recorded as a denied request) otherwise."""
+    household = Household.objects.for_user(request.user).filter(pk=pk).first()
+    if household is None:
+        if Household.objects.filter(pk=pk).exists():
+            record_security(
+                kind=AuditEvent.Kind.DENIED,
+                request=request,
+                success=False,
+                summary=f"越权访问家庭 #{pk}",
+                model="households.Household",
+                object_id=pk,
+            )
+        raise Http404("家庭不存在")
+    return household
+
+
+def filter_households(qs, params):
+    """Apply the list filters: search, village, group, priority group, assistance status."""
+    q = (params.get("q") or "").strip()
+    if q:
+        member_match = Member.objects.filter(household=OuterRef("pk")).filter(
+            Q(name__contains=q) | Q(id_number=idnumber.normalize(q))
+        )
+        qs = qs.filter(Q(head_name__contains=q) | Q(code__icontains=q) | Exists(member_match))
+    if params.get("village"):
+        qs = qs.filter(village_id=params["village"])
+    if params.get("group"):
+        qs = qs.filter(group_id=params["group"])
+    if params.get("priority"):
+        qs = qs.filter(group_records__group=params["priority"])
+    status = params.get("status")
+    if status:
+        current = AssistanceRecord.objects.filter(
+            member__household=OuterRef("pk"), end_date__isnull=True
+        )
+        if status == "none":
+            qs = qs.exclude(Exists(current))
+        else:
+            qs = qs.filter(Exists(current.filter(kind=status)))
+    return qs
+
+
+@login_required
+def household_list(request):
+    qs = filter_households(Household.objects.for_user(request.user), request.GET)
+    qs = qs.select_related("village", "group").annotate(member_count=Count("members"))
+    paginator = Paginator(qs.order_by("village__code", "code"), PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    villages = Village.objects.all()
+    if request.user.is_village_officer:
+        villages = villages.filter(pk=request.user.village_id)
+    return render(
+        request,
+        "households/list.html",
+        {
+            "page_obj": page,
+            "households": page.object_list,
+            "query_string": params.urlencode() + "&" if params else "",
+            "villages": villages,
+            "groups": VillageGroup.objects.filter(village__in=villages).select_related("village"),
+            "priority_groups": PriorityGroup.choices,
+            "status_choices": AssistanceRecord.Kind.choices + [("none", "无救助")],
+            "params": request.GET,
+        },
+    )
+
+
+@login_required
+def household_detail(request, pk):
+    household = get_visible_household(request, pk)
+    members = household.members.prefetch_related("assistance")
+    reveal = request.GET.get("reveal") == "1" and request.user.can_reveal_ids
+    if reveal:
+        record_security(
+            kind=AuditEvent.Kind.REVEAL,
+            request=request,
+            summary=f"查看 {household.code} 完整身份证号",
+            model="households.Household",
+            object_id=household.pk,
+            household_id=household.pk,
+        )
+    history = AuditEvent.objects.filter(household_id=household.pk)[:100]
+    return render(
+        request,
+        "households/detail.html",
+        {
+            "household": household,
+            "members": members,
+            "incomes": household.incomes.select_related("member"),
+            "assets": household.assets.select_related("member"),
+            "expenses": household.expenses.all(),
+            "group_records": household.group_records.all(),
+            "applications": household.applications.all(),
+            "reveal": reveal,
+            "history": history if request.user.is_office else None,
+            "can_edit": request.user.can_edit_registry,
+        },
+    )
+
+
+def _forms(request, household, user):
+    data = request.POST if request.method == "POST" else None
+    instance = household or Household()
+    return HouseholdForms(
+        household=HouseholdForm(data, instance=household, user=user),
+        members=MemberInlineFormSet(data, instance=instance, prefix="members"),
+        incomes=IncomeInlineFormSet(data, instance=instance, prefix="incomes"),
+        assets=AssetInlineFormSet(data, instance=instance, prefix="assets"),
+        expenses=ExpenseInlineFormSet(data, instance=instance, prefix="expenses"),
+    )
+
+
+def _check_duplicate_ids(forms, user, household_id) -> bool:
+    ok = True
+    for form in forms.members.forms:
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        number = cleaned.get("id_number")
+        if number and not cleaned.get("DELETE"):
+            owner = id_number_owner(number, exclude_household_id=household_id)
+            if owner:
+                form.add_error("id_number", duplicate_message(owner, user))
+                ok = False
+    return ok
+
+
+def _all_valid(forms) -> bool:
+    results = [
+        f.is_valid()
+        for f in (forms.household, forms.members, forms.incomes, forms.assets, forms.expenses)
+    ]
+    return all(results)
+
+
+@login_required
+def household_edit(request, pk=None):
+    user = request.user
+    user.require(user.can_edit_registry, "只读账户不能修改家庭信息。")
+    household = get_visible_household(request, pk) if pk else None
+    forms = _forms(request, household, user)
+    conflict = None
+    if request.method == "POST":
+        valid = _all_valid(forms)
+        valid = _check_duplicate_ids(forms, user, household and household.pk) and valid
+        valid = valid and not unknown_member_names(forms)
+        if valid:
+            try:
+                saved = save_household(actor=user, forms=forms)
+            except ConflictError as exc:
+                conflict = exc
+            else:
+                messages.success(request, f"已保存：{saved.code} {saved.head_name}户。")
+                if "save_and_new" in request.POST:
+                    request.session["last_group"] = saved.group_id
+                    return redirect("households:create")
+                return redirect(saved)
+        if not conflict:
+            messages.error(request, "保存失败：请按红色提示修改后再保存，已填写的内容都保留着。")
+    elif household is None and request.session.get("last_group"):
+        forms.household.initial["group"] = request.session["last_group"]
+    return render(
+        request,
+        "households/form.html",
+        {
+            "forms": forms,
+            "household": household,
+            "conflict": conflict,
+        },
+    )
+
+
+@login_required
+@require_POST
+def check_id_number(request):
+    """Flag an ID number already registered anywhere, without revealing other villages' data."""
+    number = idnumber.normalize(request.POST.get("id_number", ""))
+    try:
+        number = idnumber.validate(number)
+    except idnumber.IdNumberError as exc:
+        return JsonResponse({"duplicate": False, "valid": False, "message": str(exc)})
+    exclude = request.POST.get("exclude_household") or None
+    owner = id_number_owner(
+        number, exclude_household_id=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    if owner is None:
+        return JsonResponse({"duplicate": False, "valid": True, "message": ""})
+    return JsonResponse(
+        {"duplicate": True, "valid": True, "message": duplicate_message(owner, request.user)}
+    )

@@ -1,0 +1,916 @@
+"""Screening rules for the 2022 洗新乡 dibao campaign (洗府发〔2022〕156号).
+
+Pure Python over frozen dataclasses, no Django. Every threshold arrives in a
+CampaignPolicy; the only literals are units (12 months a year) and the national
+特困 disability table. Money is Decimal, rounded to the cent with ROUND_HALF_UP.
+Any flag sends an income-eligible household to manual review; a blocking flag
+does so whatever the income says. Assets never reject a household silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import Enum, StrEnum
+
+RULESET_VERSION = "2022.1"
+MONTHS_PER_YEAR = 12
+CENT = Decimal("0.01")
+SEED = "洗府发〔2022〕156号"
+N2021 = "《最低生活保障审核确认办法》"
+N2022 = "《关于进一步做好最低生活保障等社会救助兜底工作的通知》(2022)"
+NTK = "《特困人员认定办法》"
+CQ2017 = "《重庆市最低生活保障条件认定办法》(渝府办发〔2017〕33号)"
+
+
+class Outcome(StrEnum):
+    DIBAO = "dibao"
+    MARGINAL = "marginal"
+    NOT_ELIGIBLE = "not_eligible"
+    MANUAL_REVIEW = "manual_review"
+
+
+OUTCOME_LABELS = {
+    Outcome.DIBAO: "低保",
+    Outcome.MARGINAL: "低保边缘",
+    Outcome.NOT_ELIGIBLE: "不符合",
+    Outcome.MANUAL_REVIEW: "需人工复核",
+}
+
+
+WAGE = "wage"
+IMPUTED = "imputed"
+SINGLE_PERSON = "single_person_dibao"
+
+COUNTED_INCOME_KIND_LABELS = {
+    WAGE: "工资性收入",
+    "operating": "经营净收入",
+    "property": "财产净收入",
+    "transfer_support": "赡养（抚养、扶养）费",
+    "pension": "养老金（基础养老金以外）",
+    "other_transfer": "其他转移净收入",
+    "other": "其他应计入收入",
+}
+# 《最低生活保障审核确认办法》第十三条; 高龄津贴 and 残疾人两项补贴 are [I], pending Chongqing.
+EXCLUDED_INCOME_KIND_LABELS = {
+    "basic_pension": "城乡居民基础养老金",
+    "veterans_benefit": "优待抚恤金",
+    "family_planning_award": "计划生育奖励扶助金",
+    "scholarship": "奖学金",
+    "heroism_award": "见义勇为等奖励性补助",
+    "social_assistance": "社会救助款物",
+    "elderly_allowance": "高龄津贴",
+    "disability_subsidy": "残疾人两项补贴",
+}
+INCOME_KIND_LABELS = COUNTED_INCOME_KIND_LABELS | EXCLUDED_INCOME_KIND_LABELS
+DEFAULT_EXCLUDED_INCOME_KINDS = frozenset(EXCLUDED_INCOME_KIND_LABELS)
+INCOME_SOURCE_LABELS = {"declared": "申报", "data_match": "信息比对", IMPUTED: "推算"}
+# 《最低生活保障审核确认办法》第七条
+MEMBER_EXCLUSION_LABELS = {
+    "clergy_3y": "宗教教职人员连续三年以上脱离家庭",
+    "prison": "服刑",
+    "drug_rehab": "强制隔离戒毒",
+    "missing": "宣告失踪",
+    "other": "其他，注明",
+}
+VEHICLE_KIND_LABELS = {
+    "car": "小汽车",
+    "truck": "货车",
+    "motorcycle": "摩托车",
+    "tricycle": "三轮车",
+    "disabled_mobility": "残疾人代步车",
+    "farm_machinery_large": "大型农机具",
+    "boat": "船舶",
+}
+DEFAULT_EXEMPT_VEHICLE_KINDS = frozenset({"motorcycle", "tricycle", "disabled_mobility"})
+DISABILITY_KINDS = frozenset(
+    {"physical", "visual", "hearing", "speech", "intellectual", "psychiatric", "multiple"}
+)
+WORK_CAPACITIES = frozenset({"full", "partial", "none"})
+# 《特困人员认定办法》第五条: disability kind -> worst grade number that still means no work capacity.
+NO_WORK_CAPACITY_GRADES = {"intellectual": 3, "psychiatric": 3, "physical": 2, "visual": 1}
+
+PRIORITY_GROUP_LABELS = {
+    1: "城乡困难家庭",
+    2: "未消除风险的监测户",
+    3: "2021年底人均纯收入1万元以下脱贫户",
+    4: "2022年预估人均纯收入未达1万元的脱贫户",
+    5: "低保边缘家庭",
+    6: "支出型困难家庭",
+    7: "因残因病因学因灾困难家庭",
+    8: "赡养人外出务工的农村独居老年人",
+    9: "受新冠疫情影响无法务工就业的家庭",
+    10: "单一劳动力在外务工未扣除就业成本的家庭",
+    11: "宣传发现不到位的困难家庭",
+    12: "多次因低保信访的家庭",
+}
+RECORDED_ONLY_GROUPS = frozenset({1, 9, 11})
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _yuan(value: Decimal) -> str:
+    """Format money as the forms do: 5,800.00."""
+    return f"{value.quantize(CENT, ROUND_HALF_UP):,.2f}"
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _cent(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignPolicy:
+    """Campaign numbers, read from the Campaign row; never literals in rules."""
+
+    dibao_standard_annual: Decimal
+    marginal_multiplier: Decimal
+    tuopin_income_screen: Decimal
+    employment_cost_rate: Decimal
+    income_period_months: int
+    minimum_wage_monthly: Decimal
+    near_line_band: Decimal
+    financial_assets_multiplier: Decimal
+    house_count_limit: int
+    rigid_expense_share: Decimal
+    expenditure_income_ceiling: Decimal
+    petition_threshold: int
+    lookback_since: date
+    single_person_since: date
+    covid_months_without_income: int
+    elderly_age: int
+    as_of: date
+    exempt_vehicle_kinds: frozenset[str] = DEFAULT_EXEMPT_VEHICLE_KINDS
+    excluded_income_kinds: frozenset[str] = DEFAULT_EXCLUDED_INCOME_KINDS
+    child_age: int = 16  # 《特困人员认定办法》第五条: under 16 has no work capacity
+
+    def __post_init__(self) -> None:
+        _require(self.dibao_standard_annual > 0, "低保标准必须大于0")
+        _require(self.marginal_multiplier > 1, "边缘倍数必须大于1")
+        _require(0 <= self.employment_cost_rate < 1, "就业成本扣减比例必须在0与1之间")
+        _require(self.income_period_months >= 1, "收入计算期至少1个月")
+
+    @property
+    def marginal_line(self) -> Decimal:
+        return _cent(self.dibao_standard_annual * self.marginal_multiplier)
+
+    @classmethod
+    def default_2022(cls) -> CampaignPolicy:
+        """Return the 2022 洗新乡 figures for tests; [I] values await 县民政局 confirmation."""
+        return cls(
+            dibao_standard_annual=Decimal("6972"),
+            marginal_multiplier=Decimal("1.5"),
+            tuopin_income_screen=Decimal("10000"),
+            employment_cost_rate=Decimal("0.30"),
+            income_period_months=12,
+            minimum_wage_monthly=Decimal("2000"),
+            near_line_band=Decimal("500"),
+            financial_assets_multiplier=Decimal("3"),
+            house_count_limit=2,
+            rigid_expense_share=Decimal("0.60"),
+            expenditure_income_ceiling=Decimal("10458"),
+            petition_threshold=2,
+            lookback_since=date(2021, 1, 1),
+            single_person_since=date(2021, 1, 1),
+            covid_months_without_income=3,
+            elderly_age=60,
+            as_of=date(2022, 10, 25),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberFacts:
+    key: str
+    name: str
+    relation: str = ""
+    co_resident: bool = True
+    exclusion_reason: str | None = None
+    birth_date: date | None = None
+    chongqing_hukou: bool = True
+    disability_kind: str | None = None
+    disability_grade: int | None = None
+    serious_illness: bool = False
+    student: bool = False
+    work_capacity: str = "full"
+    employed: bool = False
+    works_away: bool = False
+    stable_employment_no_proof: bool = False
+    unemployed_due_to_covid: bool = False
+    months_without_income: int = 0
+    lives_alone: bool = False
+    has_able_supporter: bool | None = None
+    supporters_work_away: bool = False
+    on_dibao: bool = False
+    dibao_single_person: bool = False
+    dibao_start: date | None = None
+    on_marginal: bool = False
+    is_extreme_poverty: bool = False
+    exclusion_note: str = ""
+
+    def __post_init__(self) -> None:
+        _require(
+            self.exclusion_reason is None or self.exclusion_reason in MEMBER_EXCLUSION_LABELS,
+            f"未知的成员排除原因：{self.exclusion_reason}",
+        )
+        _require(self.work_capacity in WORK_CAPACITIES, f"未知的劳动能力：{self.work_capacity}")
+        _require(
+            self.disability_kind is None or self.disability_kind in DISABILITY_KINDS,
+            f"未知的残疾类别：{self.disability_kind}",
+        )
+        _require(self.disability_grade in (None, 1, 2, 3, 4), "残疾等级必须为1至4级")
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeFacts:
+    key: str
+    member_key: str | None
+    kind: str
+    amount: Decimal
+    period_months: int = 12
+    source: str = "declared"
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.amount, Decimal), "收入金额必须为Decimal")
+        _require(self.kind in INCOME_KIND_LABELS, f"未知的收入类别：{self.kind}")
+        _require(self.source in INCOME_SOURCE_LABELS, f"未知的收入来源：{self.source}")
+        _require(self.period_months >= 1, "收入所属期至少1个月")
+
+    @property
+    def annual_amount(self) -> Decimal:
+        """Annualise: amount × 12 / months the amount covers."""
+        return _cent(self.amount * MONTHS_PER_YEAR / self.period_months)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetFacts:
+    financial_assets: Decimal = Decimal("0")
+    vehicle_kinds: tuple[str, ...] = ()
+    house_count: int = 0
+    recent_house_purchase: bool = False
+    non_residential_property: bool = False
+    business_registrations: int = 0
+    employs_others: bool = False
+    high_fee_schooling: bool = False
+    high_consumption: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdFacts:
+    key: str
+    members: tuple[MemberFacts, ...]
+    incomes: tuple[IncomeFacts, ...] = ()
+    assets: AssetFacts = AssetFacts()
+    rigid_expenses: Decimal = Decimal("0")
+    disaster_loss: bool = False
+    is_monitoring: bool = False
+    risk_cleared: bool = False
+    is_tuopin: bool = False
+    tuopin_net_income_2021: Decimal | None = None
+    tuopin_net_income_2022_estimate: Decimal | None = None
+    dibao_petition_count: int = 0
+    recorded_groups: frozenset[int] = frozenset()
+    dibao_exit_dates: tuple[date, ...] = ()
+    refused_application_dates: tuple[date, ...] = ()
+    currently_marginal: bool = False
+
+    def __post_init__(self) -> None:
+        keys = [m.key for m in self.members]
+        _require(len(keys) == len(set(keys)), "家庭成员编号重复")
+        _require(len({i.key for i in self.incomes}) == len(self.incomes), "收入编号重复")
+        for income in self.incomes:
+            _require(
+                income.member_key is None or income.member_key in keys,
+                f"收入 {income.key} 指向不存在的成员 {income.member_key}",
+            )
+        _require(self.recorded_groups <= PRIORITY_GROUP_LABELS.keys(), "未知的重点人群类别")
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    message: str
+    clause: str
+    numbers: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Flag(Reason):
+    blocking: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    key: str
+    name: str
+    counted: bool
+    reason: str | None = None
+    reason_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeLine:
+    key: str
+    member_key: str | None
+    kind: str
+    source: str
+    amount: Decimal
+    period_months: int
+    annual_amount: Decimal
+    counted: bool
+    reason: str | None = None
+    reason_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Computation:
+    """The arithmetic behind a verdict, in the order a review meeting reads it."""
+
+    members: tuple[MemberLine, ...]
+    incomes: tuple[IncomeLine, ...]
+    wage_gross: Decimal
+    employment_cost_rate: Decimal
+    employment_cost_deduction: Decimal
+    total_annual_income: Decimal
+    member_count: int
+    income_period_months: int
+
+    @property
+    def members_counted(self) -> tuple[MemberLine, ...]:
+        return tuple(m for m in self.members if m.counted)
+
+    @property
+    def members_excluded(self) -> tuple[MemberLine, ...]:
+        return tuple(m for m in self.members if not m.counted)
+
+    @property
+    def imputed_incomes(self) -> tuple[IncomeLine, ...]:
+        return tuple(i for i in self.incomes if i.source == IMPUTED)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Computation:
+        money = ("amount", "annual_amount")
+        return cls(
+            members=tuple(MemberLine(**m) for m in data["members"]),
+            incomes=tuple(
+                IncomeLine(**{**i, **{k: Decimal(i[k]) for k in money}}) for i in data["incomes"]
+            ),
+            wage_gross=Decimal(data["wage_gross"]),
+            employment_cost_rate=Decimal(data["employment_cost_rate"]),
+            employment_cost_deduction=Decimal(data["employment_cost_deduction"]),
+            total_annual_income=Decimal(data["total_annual_income"]),
+            member_count=data["member_count"],
+            income_period_months=data["income_period_months"],
+        )
+
+
+def _json(value):
+    if is_dataclass(value):
+        return {f.name: _json(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal | date):
+        return str(value)
+    if isinstance(value, frozenset):
+        return sorted(value)
+    if isinstance(value, tuple | list):
+        return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    outcome: Outcome
+    per_capita_income: Decimal | None  # None only when no member is counted
+    computation: Computation
+    reasons: tuple[Reason, ...]
+    flags: tuple[Flag, ...]
+    priority_groups: frozenset[int]
+    lookback: bool
+    extreme_poverty_candidates: tuple[str, ...]
+    near_line: bool
+    monthly_amount: Decimal | None
+    ruleset_version: str = RULESET_VERSION
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+    def to_dict(self) -> dict:
+        """Return a JSON-safe dict; Decimals become strings."""
+        return _json(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Verdict:
+        optional = {
+            k: data[k] and Decimal(data[k]) for k in ("per_capita_income", "monthly_amount")
+        }
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            computation=Computation.from_dict(data["computation"]),
+            reasons=tuple(Reason(**r) for r in data["reasons"]),
+            flags=tuple(Flag(**f) for f in data["flags"]),
+            priority_groups=frozenset(data["priority_groups"]),
+            lookback=data["lookback"],
+            extreme_poverty_candidates=tuple(data["extreme_poverty_candidates"]),
+            near_line=data["near_line"],
+            ruleset_version=data["ruleset_version"],
+            **optional,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Case:
+    facts: HouseholdFacts
+    policy: CampaignPolicy
+    comp: Computation
+    counted: tuple[MemberFacts, ...]
+    pci: Decimal | None
+
+    def name(self, member_key: str | None) -> str:
+        return next((m.name for m in self.comp.members if m.key == member_key), "")
+
+
+def _names(members) -> str:
+    return "、".join(m.name for m in members)
+
+
+def _age(member: MemberFacts, as_of: date) -> int | None:
+    born = member.birth_date
+    if born is None:
+        return None
+    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+
+
+def _member_exclusion(member: MemberFacts) -> tuple[str, str] | None:
+    """Return why a member is left out of the divisor (《最低生活保障审核确认办法》第七条)."""
+    if member.exclusion_reason:
+        note = f"：{member.exclusion_note}" if member.exclusion_note else ""
+        return member.exclusion_reason, MEMBER_EXCLUSION_LABELS[member.exclusion_reason] + note
+    if not member.co_resident:
+        return "not_co_resident", "非共同生活家庭成员"
+    if member.on_dibao and member.dibao_single_person:
+        return SINGLE_PERSON, "已按“单人户”纳入低保，单独核算"
+    return None
+
+
+def _member_line(member: MemberFacts) -> MemberLine:
+    excluded = _member_exclusion(member)
+    if excluded is None:
+        return MemberLine(member.key, member.name, True)
+    return MemberLine(member.key, member.name, False, *excluded)
+
+
+def _income_line(income: IncomeFacts, policy: CampaignPolicy, members: dict) -> IncomeLine:
+    """Count an income unless its kind or its member is excluded (《最低生活保障审核确认办法》第十三条)."""
+    line = IncomeLine(
+        key=income.key,
+        member_key=income.member_key,
+        kind=income.kind,
+        source=income.source,
+        amount=income.amount,
+        period_months=income.period_months,
+        annual_amount=income.annual_amount,
+        counted=True,
+    )
+    owner = members.get(income.member_key)
+    if income.kind in policy.excluded_income_kinds:
+        label = f"{INCOME_KIND_LABELS[income.kind]}按规定不计入家庭收入"
+        return _replace_line(line, "excluded_kind", label)
+    if owner is not None and not owner.counted:
+        single = owner.reason == SINGLE_PERSON
+        code = "single_person_income" if single else "member_not_counted"
+        return _replace_line(line, code, f"{owner.name}不计入共同生活成员（{owner.reason_label}）")
+    return line
+
+
+def _replace_line(line: IncomeLine, reason: str, label: str) -> IncomeLine:
+    values = {f.name: getattr(line, f.name) for f in fields(line)}
+    return IncomeLine(**{**values, "counted": False, "reason": reason, "reason_label": label})
+
+
+def _imputed_lines(counted, lines, policy: CampaignPolicy) -> list[IncomeLine]:
+    """Impute the minimum wage for stable work without proof of pay (渝府办发〔2017〕33号)."""
+    paid = {i.member_key for i in lines if i.counted and i.kind == WAGE}
+    monthly = policy.minimum_wage_monthly
+    return [
+        IncomeLine(
+            key=f"imputed:{m.key}",
+            member_key=m.key,
+            kind=WAGE,
+            source=IMPUTED,
+            amount=monthly,
+            period_months=1,
+            annual_amount=_cent(monthly * MONTHS_PER_YEAR),
+            counted=True,
+            reason="imputed_minimum_wage",
+            reason_label="稳定就业但无法提供收入证明，按当地最低工资标准推算",
+        )
+        for m in counted
+        if m.stable_employment_no_proof and m.key not in paid
+    ]
+
+
+def _compute(facts: HouseholdFacts, policy: CampaignPolicy) -> _Case:
+    """Add up counted income, less the employment cost on wages, over counted members."""
+    member_lines = sorted((_member_line(m) for m in facts.members), key=lambda m: m.key)
+    by_key = {m.key: m for m in member_lines}
+    counted = tuple(
+        sorted((m for m in facts.members if by_key[m.key].counted), key=lambda m: m.key)
+    )
+    lines = [_income_line(i, policy, by_key) for i in facts.incomes]
+    lines = sorted(lines + _imputed_lines(counted, lines, policy), key=lambda i: i.key)
+    used = [i for i in lines if i.counted]
+    gross = sum((i.annual_amount for i in used if i.kind == WAGE), Decimal("0"))
+    deduction = _cent(max(gross, Decimal("0")) * policy.employment_cost_rate)
+    total = sum((i.annual_amount for i in used), Decimal("0")) - deduction
+    comp = Computation(
+        members=tuple(member_lines),
+        incomes=tuple(lines),
+        wage_gross=gross,
+        employment_cost_rate=policy.employment_cost_rate,
+        employment_cost_deduction=deduction,
+        total_annual_income=total,
+        member_count=len(counted),
+        income_period_months=policy.income_period_months,
+    )
+    pci = _cent(total / len(counted)) if counted else None
+    return _Case(facts, policy, comp, counted, pci)
+
+
+def _income_test(case: _Case) -> tuple[Outcome, Reason]:
+    """Compare per-capita income with the standard and the 边缘 line (洗府发〔2022〕156号 三(二))."""
+    p, pci = case.policy, case.pci
+    if pci is None:
+        message = "没有可计入的共同生活家庭成员，无法计算人均收入，需人工核实家庭成员情况"
+        return Outcome.MANUAL_REVIEW, Reason("no_counted_members", message, f"{N2021}第七条")
+    std, line, times = p.dibao_standard_annual, p.marginal_line, _plain(p.marginal_multiplier)
+    nums = {"per_capita_income": str(pci), "dibao_standard": str(_cent(std))}
+    nums |= {"marginal_line": str(line), "marginal_multiplier": times}
+    head, seed = f"人均年收入 {_yuan(pci)} 元", f"{SEED} 三(二)"
+    if pci < std:
+        message = f"{head}，低于低保标准 {_yuan(std)} 元"
+        return Outcome.DIBAO, Reason(
+            "income_below_dibao", message, f"{N2021}第十二条；{seed}", nums
+        )
+    if pci == std:
+        message = (
+            f"{head}，恰好等于低保标准 {_yuan(std)} 元：不满足低保“低于标准”的条件，"
+            f"也不满足本方案低保边缘“高于标准”的条件；按{N2021}第八条的全国口径"
+            f"（不符合低保条件且低于标准 {times} 倍）可认定为低保边缘，请集体研究审核确定"
+        )
+        reason = Reason("income_exactly_dibao_standard", message, f"{seed}；{N2021}第八条", nums)
+        return Outcome.MANUAL_REVIEW, reason
+    if pci < line:
+        message = f"{head}，高于低保标准 {_yuan(std)} 元、低于标准 {times} 倍 {_yuan(line)} 元"
+        return Outcome.MARGINAL, Reason("income_in_marginal_band", message, seed, nums)
+    exact = pci == line
+    code = "income_exactly_marginal_line" if exact else "income_above_marginal_line"
+    word = "恰好等于" if exact else "高于"
+    message = f"{head}，{word}低保标准 {times} 倍 {_yuan(line)} 元，不属于低保或低保边缘"
+    return Outcome.NOT_ELIGIBLE, Reason(code, message, seed, nums)
+
+
+def _asset_flags(case: _Case) -> list[Flag]:
+    """Flag asset and consumption tests for review (第十四条、第十七条; Chongqing limits unverified)."""
+    a, p = case.facts.assets, case.policy
+    hits = _financial_hits(case)
+    vehicles = sorted(set(a.vehicle_kinds) - p.exempt_vehicle_kinds)
+    if vehicles:
+        kinds = "、".join(VEHICLE_KIND_LABELS.get(v, v) for v in vehicles)
+        hits.append(("asset_vehicle_not_exempt", f"家庭拥有非豁免车辆或船舶：{kinds}", {}))
+    if a.house_count >= p.house_count_limit:
+        nums = {"house_count": str(a.house_count), "house_count_limit": str(p.house_count_limit)}
+        hits.append(
+            (
+                "asset_house_count",
+                f"家庭拥有住房 {a.house_count} 套，达到 {p.house_count_limit} 套",
+                nums,
+            )
+        )
+    checks = (
+        (a.recent_house_purchase, "asset_recent_house_purchase", "申请前一年内购买商品住房"),
+        (a.non_residential_property, "asset_non_residential_property", "拥有非居住类房产"),
+        (
+            a.business_registrations > 0,
+            "asset_business_registration",
+            f"家庭成员登记市场主体 {a.business_registrations} 户",
+        ),
+        (a.employs_others, "asset_employs_others", "家庭成员雇佣他人从事经营活动"),
+        (a.high_fee_schooling, "consumption_high_fee_schooling", "自费就读高收费学校或出国留学"),
+        (a.high_consumption, "consumption_high", "家庭生活水平明显高于当地低保标准"),
+    )
+    hits += [(code, message, {}) for hit, code, message in checks if hit]
+    clause = f"{N2021}第十四条、第十七条；{CQ2017}（重庆限额待县民政局确认）"
+    return [Flag(code, f"{message}，需人工复核", clause, nums) for code, message, nums in hits]
+
+
+def _financial_hits(case: _Case) -> list[tuple[str, str, dict]]:
+    p, count = case.policy, case.comp.member_count
+    if not count:
+        return []
+    per_head = _cent(case.facts.assets.financial_assets / count)
+    limit = _cent(p.financial_assets_multiplier * p.dibao_standard_annual)
+    if per_head <= limit:
+        return []
+    times = _plain(p.financial_assets_multiplier)
+    message = f"人均金融资产 {_yuan(per_head)} 元，超过低保年标准 {times} 倍 {_yuan(limit)} 元"
+    nums = {"financial_assets_per_head": str(per_head), "limit": str(limit), "multiplier": times}
+    return [("asset_financial_over_limit", message, nums)]
+
+
+def _membership_flags(case: _Case, income_outcome: Outcome) -> list[Flag]:
+    """Enforce whole-family and exclusivity rules (洗府发〔2022〕156号 三(二); 2022 通知 一(一))."""
+    flags, counted = [], case.counted
+    on_dibao = [m for m in counted if m.on_dibao]
+    if on_dibao and len(on_dibao) < len(counted):
+        message = f"{_names(on_dibao)} 已享受低保而其他共同生活成员未纳入：低保应以家庭为单位整体纳入（单人户除外），低保对象也不能同时认定为低保边缘，需人工核实"
+        flags.append(Flag("partial_household_on_dibao", message, f"{N2022} 一(一)；{SEED} 三(二)"))
+    extreme = [m for m in counted if m.is_extreme_poverty]
+    if extreme:
+        message = f"{_names(extreme)} 已是特困人员，不能同时纳入低保或低保边缘，需人工核实"
+        flags.append(Flag("member_is_extreme_poverty", message, f"{SEED} 三(二)"))
+    outsiders = [m for m in counted if not m.chongqing_hukou]
+    if income_outcome == Outcome.MARGINAL and outsiders:
+        message = (
+            f"{_names(outsiders)} 不具有本市户籍，低保边缘家庭要求家庭成员具有本市户籍，需人工复核"
+        )
+        flags.append(Flag("marginal_non_chongqing_hukou", message, f"{SEED} 三(二)"))
+    return flags
+
+
+def _single_person_members(case: _Case) -> list[MemberFacts]:
+    split = {m.key for m in case.comp.members if m.reason == SINGLE_PERSON}
+    return sorted((m for m in case.facts.members if m.key in split), key=lambda m: m.key)
+
+
+def _single_person_flags(case: _Case, income_outcome: Outcome) -> list[Flag]:
+    """Since 2021 a 单人户's family must be 边缘 (洗府发〔2022〕156号 三(二)); block until it is."""
+    since = case.policy.single_person_since
+    in_scope = [
+        m for m in _single_person_members(case) if m.dibao_start is None or m.dibao_start > since
+    ]
+    if not in_scope or not case.counted or case.facts.currently_marginal:
+        return []
+    if income_outcome == Outcome.MARGINAL:
+        return []
+    message = (
+        f"{_names(in_scope)} 自 {since.isoformat()} 以来按“单人户”纳入低保，其家庭须全部纳入低保边缘；"
+        f"其余成员核算结果为“{OUTCOME_LABELS[income_outcome]}”，且家庭尚未认定为低保边缘，须处理后方可定案"
+    )
+    nums = {"single_person_since": since.isoformat(), "members": ",".join(m.key for m in in_scope)}
+    return [Flag("single_person_family_not_marginal", message, f"{SEED} 三(二)", nums, True)]
+
+
+def _lacks_work_capacity(member: MemberFacts, policy: CampaignPolicy) -> bool:
+    """Apply 《特困人员认定办法》第五条: age, or the listed disability grades."""
+    age = _age(member, policy.as_of)
+    if age is not None and (age >= policy.elderly_age or age < policy.child_age):
+        return True
+    worst = NO_WORK_CAPACITY_GRADES.get(member.disability_kind or "")
+    return (
+        worst is not None
+        and member.disability_grade is not None
+        and member.disability_grade <= worst
+    )
+
+
+def _extreme_poverty_candidates(case: _Case) -> tuple[str, ...]:
+    """List members who may be 特困 (《特困人员认定办法》第五、六、八条)."""
+    if case.pci is None or case.pci >= case.policy.dibao_standard_annual:
+        return ()
+    return tuple(
+        m.key
+        for m in case.counted
+        if not m.is_extreme_poverty
+        and m.has_able_supporter is False
+        and _lacks_work_capacity(m, case.policy)
+    )
+
+
+def _candidate_flags(case: _Case, candidates: tuple[str, ...]) -> list[Flag]:
+    if not candidates:
+        return []
+    names = _names(m for m in case.counted if m.key in candidates)
+    message = f"{names} 无劳动能力、收入低于低保标准且无有能力的法定赡养（抚养、扶养）人，可能符合特困人员条件，应转特困认定程序核实"
+    return [
+        Flag(
+            "extreme_poverty_candidate",
+            message,
+            f"{NTK}第五、六、八条",
+            {"members": ",".join(candidates)},
+        )
+    ]
+
+
+def _group(group: int, detail: str, numbers: dict | None = None) -> Reason:
+    message = f"第{group}类 {PRIORITY_GROUP_LABELS[group]}：{detail}"
+    return Reason(f"priority_group_{group}", message, f"{SEED} 三(一)", numbers or {})
+
+
+def _priority_groups(case: _Case) -> dict[int, Reason]:
+    """Assign the 12 seed groups (洗府发〔2022〕156号 三(一)); 1, 9 and 11 may come from officers."""
+    recorded = case.facts.recorded_groups & RECORDED_ONLY_GROUPS
+    found = {g: _group(g, "经办人员已登记（有佐证材料）") for g in recorded}
+    found |= _household_groups(case) | _tuopin_groups(case) | _member_groups(case)
+    found |= _expenditure_group(case) | _single_earner_group(case)
+    return dict(sorted(found.items()))
+
+
+def _household_groups(case: _Case) -> dict[int, Reason]:
+    f, p, found = case.facts, case.policy, {}
+    if f.is_monitoring and not f.risk_cleared:
+        found[2] = _group(2, "防返贫监测户，风险尚未消除")
+    if f.currently_marginal or any(m.on_marginal for m in case.counted):
+        found[5] = _group(5, "现为低保边缘家庭，按低保口径复核收入")
+    if f.dibao_petition_count >= p.petition_threshold:
+        nums = {"petitions": str(f.dibao_petition_count), "threshold": str(p.petition_threshold)}
+        detail = f"因低保问题信访 {f.dibao_petition_count} 次，达到 {p.petition_threshold} 次"
+        found[12] = _group(12, detail, nums)
+    return found
+
+
+def _tuopin_groups(case: _Case) -> dict[int, Reason]:
+    """Groups 3 and 4 use the 脱贫 net-income screen only, never the dibao thresholds."""
+    f, screen, found = case.facts, case.policy.tuopin_income_screen, {}
+    years = (
+        (3, "2021年底人均纯收入", f.tuopin_net_income_2021),
+        (4, "2022年预估人均纯收入", f.tuopin_net_income_2022_estimate),
+    )
+    for group, label, net in years:
+        if f.is_tuopin and net is not None and net < screen:
+            detail = f"脱贫户{label} {_yuan(net)} 元，低于 {_yuan(screen)} 元"
+            found[group] = _group(group, detail, {"net_income": str(net), "screen": str(screen)})
+    return found
+
+
+def _member_groups(case: _Case) -> dict[int, Reason]:
+    p, counted, found = case.policy, case.counted, {}
+    causes = [f"{m.name}残疾" for m in counted if m.disability_kind]
+    causes += [f"{m.name}患重病" for m in counted if m.serious_illness]
+    causes += [f"{m.name}在校就学" for m in counted if m.student]
+    causes += ["家庭遭受灾害损失"] if case.facts.disaster_loss else []
+    if causes:
+        found[7] = _group(7, "、".join(causes))
+    elders = [
+        m
+        for m in counted
+        if (_age(m, p.as_of) or 0) >= p.elderly_age and m.lives_alone and m.supporters_work_away
+    ]
+    if elders:
+        found[8] = _group(8, f"{_names(elders)} 独居，赡养人常年外出务工")
+    months = p.covid_months_without_income
+    idle = [m for m in counted if m.unemployed_due_to_covid and m.months_without_income >= months]
+    if idle:
+        found[9] = _group(9, f"{_names(idle)} 受疫情影响无法务工，{months} 个月以上无收入")
+    return found
+
+
+def _expenditure_group(case: _Case) -> dict[int, Reason]:
+    """Group 6: rigid spending ≥ share × income and per-capita income under the ceiling."""
+    f, p, total = case.facts, case.policy, case.comp.total_annual_income
+    if case.pci is None or f.rigid_expenses <= 0 or case.pci >= p.expenditure_income_ceiling:
+        return {}
+    floor = _cent(p.rigid_expense_share * max(total, Decimal("0")))
+    if f.rigid_expenses < floor:
+        return {}
+    share = _plain(p.rigid_expense_share * 100)
+    detail = f"近12个月刚性支出 {_yuan(f.rigid_expenses)} 元，达到家庭收入的 {share}%（{_yuan(floor)} 元）"
+    return {6: _group(6, detail, {"rigid_expenses": str(f.rigid_expenses), "floor": str(floor)})}
+
+
+def _single_earner_group(case: _Case) -> dict[int, Reason]:
+    """Group 10: the only working member works away; show the employment-cost deduction."""
+    wages: dict[str, Decimal] = {}
+    for line in case.comp.incomes:
+        if line.counted and line.kind == WAGE and line.member_key:
+            wages[line.member_key] = wages.get(line.member_key, Decimal("0")) + line.annual_amount
+    workers = [m for m in case.counted if m.employed or m.key in wages]
+    if len(workers) != 1 or not workers[0].works_away or wages.get(workers[0].key, 0) <= 0:
+        return {}
+    gross, rate = wages[workers[0].key], case.policy.employment_cost_rate
+    deduction = _cent(gross * rate)
+    detail = (
+        f"唯一劳动力{workers[0].name}在外务工，工资性收入 {_yuan(gross)} 元"
+        f"已按 {_plain(rate * 100)}% 扣除必要就业成本 {_yuan(deduction)} 元"
+    )
+    return {10: _group(10, detail, {"wage_gross": str(gross), "deduction": str(deduction)})}
+
+
+def _lookback_reasons(case: _Case) -> list[Reason]:
+    """回头看 households that left dibao or were refused since the policy date (三(一))."""
+    f, since = case.facts, case.policy.lookback_since
+    found = []
+    for code, label, dates in (
+        ("lookback_dibao_exit", "退出低保", f.dibao_exit_dates),
+        ("lookback_refused_application", "申请低保未获通过", f.refused_application_dates),
+    ):
+        hits = sorted(d.isoformat() for d in dates if d >= since)
+        if hits:
+            message = f"{since.isoformat()} 以来{label}（{'、'.join(hits)}），纳入“回头看”重新核查"
+            nums = {"since": since.isoformat(), "dates": ",".join(hits)}
+            found.append(Reason(code, message, f"{SEED} 三(一)", nums))
+    return found
+
+
+def _context_reasons(case: _Case, income_outcome: Outcome) -> list[Reason]:
+    """Explain the single-person split, re-checks, the whole-family rule and wage handling."""
+    found, seed = [], f"{SEED} 三(二)"
+    split = _single_person_members(case)
+    if split:
+        message = f"{_names(split)} 已按“单人户”纳入低保，本人收入单独核算；其余 {len(case.counted)} 名成员按其余成员收入核算"
+        found.append(Reason("single_person_split", message, seed))
+    if case.counted and all(m.on_dibao for m in case.counted):
+        message = (
+            "全部共同生活成员现为低保对象，本次为复核，按本次核算结果认定（应保尽保、应退尽退）"
+        )
+        found.append(Reason("dibao_recheck", message, f"{SEED} 工作开展程序"))
+    if income_outcome == Outcome.DIBAO:
+        message = (
+            f"低保以家庭为单位，{len(case.counted)} 名共同生活成员应整体纳入，不得只纳入部分成员"
+        )
+        found.append(Reason("whole_family_dibao", message, f"{N2022} 一(一)"))
+    return found + _wage_reasons(case)
+
+
+def _wage_reasons(case: _Case) -> list[Reason]:
+    comp, p, found = case.comp, case.policy, []
+    for line in comp.imputed_incomes:
+        message = f"{case.name(line.member_key)} 稳定就业但无收入证明，按最低工资 {_yuan(line.amount)} 元/月推算年工资 {_yuan(line.annual_amount)} 元"
+        nums = {"minimum_wage_monthly": str(line.amount), "annual": str(line.annual_amount)}
+        found.append(Reason("imputed_minimum_wage", message, CQ2017, nums))
+    if comp.employment_cost_deduction:
+        rate = _plain(p.employment_cost_rate * 100)
+        message = f"工资性收入 {_yuan(comp.wage_gross)} 元，按 {rate}% 扣除必要就业成本 {_yuan(comp.employment_cost_deduction)} 元"
+        nums = {"wage_gross": str(comp.wage_gross), "rate": str(p.employment_cost_rate)}
+        nums["deduction"] = str(comp.employment_cost_deduction)
+        found.append(Reason("employment_cost_deducted", message, f"{N2021}第十三条", nums))
+    return found
+
+
+def _benefit(case: _Case) -> tuple[Decimal, Reason]:
+    """Pay the gap: (monthly standard − monthly per-capita income) × members (第二十三条)."""
+    n = case.comp.member_count
+    standard = case.policy.dibao_standard_annual / MONTHS_PER_YEAR
+    income = max(case.pci, Decimal("0")) / MONTHS_PER_YEAR
+    amount = ((standard - income) * n).quantize(Decimal("1"), ROUND_HALF_UP)
+    message = f"月保障金 =（月标准 {_yuan(standard)} 元 − 人均月收入 {_yuan(income)} 元）× {n} 人 ≈ {amount} 元"
+    nums = {"standard_monthly": str(_cent(standard)), "income_monthly": str(_cent(income))}
+    nums |= {"members": str(n), "monthly_amount": str(amount)}
+    return amount, Reason("benefit_gap_method", message, f"{N2021}第二十三条", nums)
+
+
+def _near_line(case: _Case) -> bool:
+    if case.pci is None:
+        return False
+    p = case.policy
+    return any(
+        abs(case.pci - line) <= p.near_line_band
+        for line in (p.dibao_standard_annual, p.marginal_line)
+    )
+
+
+def _final_outcome(income_outcome: Outcome, flags: list[Flag]) -> Outcome:
+    """Flags send an eligible household to review; blocking flags send any household."""
+    if any(f.blocking for f in flags):
+        return Outcome.MANUAL_REVIEW
+    if flags and income_outcome in (Outcome.DIBAO, Outcome.MARGINAL):
+        return Outcome.MANUAL_REVIEW
+    return income_outcome
+
+
+def evaluate(facts: HouseholdFacts, policy: CampaignPolicy) -> Verdict:
+    """Screen one household under 洗府发〔2022〕156号, collecting every reason that applies."""
+    case = _compute(facts, policy)
+    income_outcome, income_reason = _income_test(case)
+    candidates = _extreme_poverty_candidates(case)
+    flags = _asset_flags(case) + _membership_flags(case, income_outcome)
+    flags += _single_person_flags(case, income_outcome) + _candidate_flags(case, candidates)
+    outcome = _final_outcome(income_outcome, flags)
+    groups = _priority_groups(case)
+    lookback = _lookback_reasons(case)
+    reasons = [income_reason, *_context_reasons(case, income_outcome), *lookback, *groups.values()]
+    monthly = None
+    if outcome == Outcome.DIBAO:
+        monthly, benefit_reason = _benefit(case)
+        reasons.append(benefit_reason)
+    return Verdict(
+        outcome=outcome,
+        per_capita_income=case.pci,
+        computation=case.comp,
+        reasons=tuple(reasons),
+        flags=tuple(flags),
+        priority_groups=frozenset(groups),
+        lookback=bool(lookback),
+        extreme_poverty_candidates=candidates,
+        near_line=_near_line(case),
+        monthly_amount=monthly,
+    )

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class XixinDibaoConfig(AppConfig):
+    name = "xixin_dibao"
+    verbose_name = "系统与审计"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (security events: login, logout, lockout)

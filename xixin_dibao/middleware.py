@@ -1,0 +1,57 @@
+"""Session idle timeout and absolute lifetime; forced change of an expired password."""
+
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+from .audit import record_security
+from .models import AuditEvent
+
+
+class SessionLifetimeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault("_started_at", now)
+            last = request.session.get("_last_seen", now)
+            idle_limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
+            absolute_limit = settings.SESSION_ABSOLUTE_HOURS * 3600
+            if now - last > idle_limit or now - started > absolute_limit:
+                user = request.user
+                logout(request)
+                record_security(
+                    actor=user, kind=AuditEvent.Kind.SESSION_EXPIRED, summary="会话超时，自动退出"
+                )
+                messages.info(request, "长时间未操作，已自动退出，请重新登录。")
+                return redirect(f"{reverse('login')}?next={request.path}")
+            request.session["_last_seen"] = now
+        return self.get_response(request)
+
+
+class PasswordExpiryMiddleware:
+    """Send a user whose password is older than PASSWORD_EXPIRY_DAYS to the change form."""
+
+    allowed = ("password_change", "password_change_done", "logout", "login")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        days = settings.PASSWORD_EXPIRY_DAYS
+        if user.is_authenticated and days > 0 and not request.path.startswith("/static/"):
+            expired = user.password_changed_at < timezone.now() - timedelta(days=days)
+            allowed_paths = {reverse(name) for name in self.allowed}
+            if expired and request.path not in allowed_paths:
+                messages.warning(request, f"密码已超过 {days} 天未修改，请先修改密码。")
+                return redirect("password_change")
+        return self.get_response(request)

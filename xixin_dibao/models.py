@@ -1,0 +1,173 @@
+"""Project-wide records: users and their roles, the audit trail, background jobs."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    VILLAGE_OFFICER = "village_officer", "村综合服务专干"
+    OFFICE = "office", "民政办"
+    LEADERSHIP = "leadership", "领导小组"
+    ADMIN = "admin", "系统管理员"
+
+
+class User(AbstractUser):
+    role = models.CharField(
+        "角色", max_length=20, choices=Role.choices, default=Role.VILLAGE_OFFICER
+    )
+    village = models.ForeignKey(
+        "households.Village",
+        verbose_name="所属村",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="村综合服务专干只能看到并录入本村数据。",
+    )
+    township = models.ForeignKey(
+        "households.Township",
+        verbose_name="所属乡镇",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="留空表示可看全部乡镇（县级）。",
+    )
+    phone = models.CharField("电话", max_length=20, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        permissions = [("reveal_id_number", "查看完整身份证号")]
+
+    def __str__(self):
+        return self.get_full_name() or self.username
+
+    def get_full_name(self):
+        return f"{self.last_name}{self.first_name}".strip()
+
+    @property
+    def is_village_officer(self) -> bool:
+        return self.role == Role.VILLAGE_OFFICER
+
+    @property
+    def is_office(self) -> bool:
+        return self.role in (Role.OFFICE, Role.ADMIN) or self.is_superuser
+
+    @property
+    def is_leadership(self) -> bool:
+        return self.role == Role.LEADERSHIP
+
+    @property
+    def can_edit_registry(self) -> bool:
+        return self.role in (Role.VILLAGE_OFFICER, Role.OFFICE, Role.ADMIN) or self.is_superuser
+
+    @property
+    def can_decide(self) -> bool:
+        """Record review-meeting decisions and case transitions reserved to the office."""
+        return self.is_office
+
+    @property
+    def can_reveal_ids(self) -> bool:
+        return self.has_perm("xixin_dibao.reveal_id_number")
+
+    def require(self, allowed: bool, message: str = "您没有执行此操作的权限。") -> None:
+        if not allowed:
+            raise PermissionDenied(message)
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a data change or a security event."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "新增"
+        UPDATE = "update", "修改"
+        DELETE = "delete", "删除"
+        TRANSITION = "transition", "状态变更"
+        LOGIN = "login", "登录成功"
+        LOGIN_FAILED = "login_failed", "登录失败"
+        LOCKOUT = "lockout", "账户锁定"
+        LOGOUT = "logout", "退出登录"
+        SESSION_EXPIRED = "session_expired", "会话超时"
+        EXPORT = "export", "导出"
+        IMPORT = "import", "导入"
+        PRINT = "print", "打印/生成PDF"
+        REVEAL = "reveal", "查看完整身份证号"
+        DENIED = "denied", "越权访问被拒绝"
+        PERMISSION = "permission", "权限变更"
+
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_name = models.CharField("操作人名称", max_length=150, blank=True)
+    kind = models.CharField("事件", max_length=20, choices=Kind.choices, db_index=True)
+    model = models.CharField("对象类型", max_length=60, blank=True)
+    object_id = models.CharField("对象编号", max_length=40, blank=True)
+    household_id = models.BigIntegerField("所属户", null=True, blank=True, db_index=True)
+    summary = models.CharField("摘要", max_length=300, blank=True)
+    before = models.JSONField("修改前", null=True, blank=True)
+    after = models.JSONField("修改后", null=True, blank=True)
+    ip_address = models.GenericIPAddressField("IP", null=True, blank=True)
+    success = models.BooleanField("成功", default=True)
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["model", "object_id"])]
+
+    def __str__(self):
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_kind_display()} {self.summary}"
+        )
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("审计记录不可修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("审计记录不可删除。")
+
+
+class Job(models.Model):
+    """A long-running background job (import, bulk screening, dossier batch, export)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=40)
+    title = models.CharField("名称", max_length=200)
+    owner = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    params = models.JSONField("参数", default=dict, blank=True)
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已完成", default=0)
+    message = models.TextField("说明", blank=True)
+    result_file = models.CharField("结果文件", max_length=300, blank=True)
+    result_name = models.CharField("下载文件名", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("job_detail", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0

@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("households/", include("households.urls")),
+    path("screening/", include("screening.urls")),
+    path("verification/", include("verification.urls")),
+    path("archives/", include("archives.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "xixin_dibao.views.permission_denied"
+handler404 = "xixin_dibao.views.page_not_found"
+handler500 = "xixin_dibao.views.server_error"
