@@ -656,7 +656,7 @@ def _single_person_flags(case: _Case, income_outcome: Outcome) -> list[Flag]:
     """Since 2021 a 单人户's family must be 边缘 (洗府发〔2022〕156号 三(二)); block until it is."""
     since = case.policy.single_person_since
     in_scope = [
-        m for m in _single_person_members(case) if m.dibao_start is None or m.dibao_start > since
+        m for m in _single_person_members(case) if m.dibao_start is None or m.dibao_start >= since
     ]
     if not in_scope or not case.counted or case.facts.currently_marginal:
         return []

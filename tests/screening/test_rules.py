@@ -379,6 +379,7 @@ def single_person_household(rest_total, start=date(2021, 6, 1), **kw):
         ("10000", {}, REVIEW, True),
         ("24000", {"currently_marginal": True}, NOT_ELIGIBLE, False),
         ("24000", {"start": date(2020, 12, 31)}, NOT_ELIGIBLE, False),
+        ("24000", {"start": date(2021, 1, 1)}, REVIEW, True),
         ("24000", {"start": None}, REVIEW, True),
     ],
 )
