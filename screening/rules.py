@@ -134,7 +134,7 @@ class CampaignPolicy:
     marginal_multiplier: Decimal
     tuopin_income_screen: Decimal
     employment_cost_rate: Decimal
-    income_period_months: int
+    income_period_months: int  # window the data layer picks incomes from; shown in Computation
     minimum_wage_monthly: Decimal
     near_line_band: Decimal
     financial_assets_multiplier: Decimal
@@ -632,7 +632,10 @@ def _membership_flags(case: _Case, income_outcome: Outcome) -> list[Flag]:
     flags, counted = [], case.counted
     on_dibao = [m for m in counted if m.on_dibao]
     if on_dibao and len(on_dibao) < len(counted):
-        message = f"{_names(on_dibao)} 已享受低保而其他共同生活成员未纳入：低保应以家庭为单位整体纳入（单人户除外），低保对象也不能同时认定为低保边缘，需人工核实"
+        message = (
+            f"{_names(on_dibao)} 已享受低保而其他共同生活成员未纳入：低保应以家庭为单位整体纳入"
+            "（单人户除外），低保对象也不能同时认定为低保边缘，需人工核实"
+        )
         flags.append(Flag("partial_household_on_dibao", message, f"{N2022} 一(一)；{SEED} 三(二)"))
     extreme = [m for m in counted if m.is_extreme_poverty]
     if extreme:
@@ -844,12 +847,18 @@ def _context_reasons(case: _Case, income_outcome: Outcome) -> list[Reason]:
 def _wage_reasons(case: _Case) -> list[Reason]:
     comp, p, found = case.comp, case.policy, []
     for line in comp.imputed_incomes:
-        message = f"{case.name(line.member_key)} 稳定就业但无收入证明，按最低工资 {_yuan(line.amount)} 元/月推算年工资 {_yuan(line.annual_amount)} 元"
+        message = (
+            f"{case.name(line.member_key)} 稳定就业但无收入证明，"
+            f"按最低工资 {_yuan(line.amount)} 元/月推算年工资 {_yuan(line.annual_amount)} 元"
+        )
         nums = {"minimum_wage_monthly": str(line.amount), "annual": str(line.annual_amount)}
         found.append(Reason("imputed_minimum_wage", message, CQ2017, nums))
     if comp.employment_cost_deduction:
         rate = _plain(p.employment_cost_rate * 100)
-        message = f"工资性收入 {_yuan(comp.wage_gross)} 元，按 {rate}% 扣除必要就业成本 {_yuan(comp.employment_cost_deduction)} 元"
+        deduction = _yuan(comp.employment_cost_deduction)
+        message = (
+            f"工资性收入 {_yuan(comp.wage_gross)} 元，按 {rate}% 扣除必要就业成本 {deduction} 元"
+        )
         nums = {"wage_gross": str(comp.wage_gross), "rate": str(p.employment_cost_rate)}
         nums["deduction"] = str(comp.employment_cost_deduction)
         found.append(Reason("employment_cost_deducted", message, f"{N2021}第十三条", nums))
