@@ -48,3 +48,106 @@ def _client_for(user) -> Client:
 @pytest.fixture
 def client_for():
     return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_by_default():
+    """Tasks run in-process unless a test asks for a real worker (`live_worker`)."""
+    from xixin_dibao.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    """Each test writes uploads and generated files into its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_STORAGE_ROOT = settings.MEDIA_ROOT
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def live_worker(transactional_db, settings, _media_root):
+    """A real Celery worker process on Redis, using this test's PostgreSQL database.
+
+    Needs REDIS_URL and a PostgreSQL DATABASE_URL (as in CI); skipped otherwise.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.db import connection
+
+    from xixin_dibao.celery import app
+
+    if not os.environ.get("REDIS_URL") or connection.vendor != "postgresql":
+        pytest.skip("需要 REDIS_URL 与 PostgreSQL（CI 中运行）")
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env["MEDIA_ROOT"] = str(_media_root)
+    app.conf.task_always_eager = False
+    app.control.purge()
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "xixin_dibao",
+            "worker",
+            "-l",
+            "warning",
+            "-c",
+            "1",
+            "-Q",
+            "celery,dossiers,screening",
+            "-n",
+            name,
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            break
+        if proc.poll() is not None:
+            raise RuntimeError("Celery worker 启动失败")
+    else:
+        proc.kill()
+        raise RuntimeError("Celery worker 60 秒内未就绪")
+
+    class Worker:
+        process = proc
+        environment = env
+
+        @staticmethod
+        def restart():
+            """Start a fresh worker (after a test killed the first)."""
+            Worker.process = subprocess.Popen(Worker.process.args, env=env)
+            end = time.monotonic() + 60
+            while time.monotonic() < end and not app.control.ping(timeout=1.0):
+                pass
+            return Worker.process
+
+    yield Worker
+    for p in {proc, Worker.process}:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    app.control.purge()
