@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The demo runs as of 2022-11-10, mid-campaign (a banner shows the pinned date). `make run APP_TODAY=` for real time.
+APP_TODAY ?= 2022-11-10
 SYSTEM_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 poppler-utils chromium python3-venv
 export DJANGO_SETTINGS_MODULE := xixin_dibao.settings
 
@@ -30,8 +32,8 @@ demo: system-deps venv  ## migrate and load the reference data and the demo town
 	$(PY) manage.py load_demo
 
 run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/
-	@$(PY) manage.py login_help
-	@trap 'kill 0' EXIT; \
+	@$(PY) manage.py login_help --port $(PORT)
+	@export APP_TODAY=$(APP_TODAY); trap 'kill 0' EXIT; \
 	$(PY) manage.py run_scheduler & \
 	$(PY) manage.py runserver --insecure 0.0.0.0:$(PORT)
 
