@@ -216,13 +216,15 @@ class ExpenseForm(forms.ModelForm):
         fields = ["kind", "amount", "note"]
 
 
-def _formset(model, form, formset=BaseInlineFormSet):
+def _formset(model, form, formset=BaseInlineFormSet, extra=0):
     return inlineformset_factory(
-        Household, model, form=form, formset=formset, extra=0, can_delete=True
+        Household, model, form=form, formset=formset, extra=extra, can_delete=True
     )
 
 
 MemberInlineFormSet = _formset(Member, MemberForm, MemberFormSet)
+# A new household starts with one row for its head.
+NewMemberInlineFormSet = _formset(Member, MemberForm, MemberFormSet, extra=1)
 IncomeInlineFormSet = _formset(Income, IncomeForm)
 AssetInlineFormSet = _formset(Asset, AssetForm)
 ExpenseInlineFormSet = _formset(Expense, ExpenseForm)

@@ -18,6 +18,7 @@ from .forms import (
     HouseholdForm,
     IncomeInlineFormSet,
     MemberInlineFormSet,
+    NewMemberInlineFormSet,
 )
 from .models import AssistanceRecord, Household, Member, PriorityGroup, Village, VillageGroup
 from .services import (
@@ -138,9 +139,15 @@ def household_detail(request, pk):
 def _forms(request, household, user):
     data = request.POST if request.method == "POST" else None
     instance = household or Household()
+    if household is None:
+        members = NewMemberInlineFormSet(
+            data, instance=instance, prefix="members", initial=[{"relation": "head"}]
+        )
+    else:
+        members = MemberInlineFormSet(data, instance=instance, prefix="members")
     return HouseholdForms(
         household=HouseholdForm(data, instance=household, user=user),
-        members=MemberInlineFormSet(data, instance=instance, prefix="members"),
+        members=members,
         incomes=IncomeInlineFormSet(data, instance=instance, prefix="incomes"),
         assets=AssetInlineFormSet(data, instance=instance, prefix="assets"),
         expenses=ExpenseInlineFormSet(data, instance=instance, prefix="expenses"),
@@ -186,14 +193,18 @@ def household_edit(request, pk=None):
                 conflict = exc
             else:
                 messages.success(request, f"已保存：{saved.code} {saved.head_name}户。")
+                request.session["last_entry"] = [saved.village_id, saved.group_id]
                 if "save_and_new" in request.POST:
-                    request.session["last_group"] = saved.group_id
                     return redirect("households:create")
                 return redirect(saved)
         if not conflict:
             messages.error(request, "保存失败：请按红色提示修改后再保存，已填写的内容都保留着。")
-    elif household is None and request.session.get("last_group"):
-        forms.household.initial["group"] = request.session["last_group"]
+    elif household is None and request.session.get("last_entry"):
+        # Village and group are remembered between entries.
+        village_id, group_id = request.session["last_entry"]
+        if not user.is_village_officer:
+            forms.household.initial["village"] = village_id
+        forms.household.initial["group"] = group_id
     return render(
         request,
         "households/form.html",
