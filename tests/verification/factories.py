@@ -1,0 +1,144 @@
+"""Factories and builders for verification tests (the shared tests/factories.py stays untouched)."""
+
+import io
+from datetime import date
+
+import factory
+
+from tests.factories import CampaignFactory, HouseholdFactory, MemberFactory
+from verification.models import (
+    Case,
+    DataMatchResult,
+    HomeVisit,
+    PublicNotice,
+    PublicNoticeEntry,
+    Refusal,
+    ReviewDecision,
+    ReviewMeeting,
+)
+from verification.states import State
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    """A small valid PDF made with pypdf."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PNG_BYTES = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
+    b"\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    campaign = factory.SubFactory(CampaignFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    source = Case.Source.NEW_CANDIDATE
+    state = State.PENDING_VERIFICATION
+
+
+class DataMatchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DataMatchResult
+
+    case = factory.SubFactory(CaseFactory)
+    member = factory.SubFactory(MemberFactory)
+    matched_on = date(2022, 11, 8)
+    origin = "manual"
+
+
+class HomeVisitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HomeVisit
+
+    case = factory.SubFactory(CaseFactory)
+    visited_on = date(2022, 11, 9)
+    investigators = ["王静", "涂磊"]
+    members_finding = "三口人，共同生活"
+    employment_income_finding = "户主务农，无稳定收入"
+    property_finding = "自建房一处，无车辆"
+    spending_finding = "日常开支节俭"
+    scan_path = "scans/test/visit.pdf"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewMeeting
+
+    campaign = factory.SubFactory(CampaignFactory)
+    held_on = date(2022, 11, 23)
+    chair = "冉瑜"
+    attendees = ["冉瑜", "王静", "涂磊"]
+    recorder = "涂磊"
+    number = "洗民审〔2022〕1号"
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReviewDecision
+
+    meeting = factory.SubFactory(MeetingFactory)
+    case = factory.SubFactory(CaseFactory)
+    decision = ReviewDecision.Decision.INCLUDE_DIBAO
+    reasons = "人均收入低于低保标准，入户调查属实"
+    is_current = True
+
+
+def household_with_members(village, n: int = 2, **kwargs):
+    household = HouseholdFactory(village=village, **kwargs)
+    members = [
+        MemberFactory(household=household, relation="head" if i == 0 else "spouse")
+        for i in range(n)
+    ]
+    household.head_name = members[0].name
+    household.save()
+    return household, members
+
+
+def make_case(village, campaign, *, state=State.PENDING_VERIFICATION, members=2, **kwargs) -> Case:
+    household, _ = household_with_members(village, members)
+    return CaseFactory(campaign=campaign, household=household, state=state, **kwargs)
+
+
+def complete_verification(case: Case) -> None:
+    """Give every co-resident member a data-match result and the case a home visit."""
+    for member in case.household.members.all():
+        DataMatchFactory(case=case, member=member)
+    HomeVisitFactory(case=case)
+
+
+def notice_for(case: Case, decision: ReviewDecision, *, start=date(2022, 11, 24), withdrawn=False):
+    notice = PublicNotice.objects.create(
+        campaign=case.campaign,
+        village=case.household.village,
+        start_date=start,
+        days=case.campaign.notice_days,
+        number="洗民公〔2022〕9号",
+    )
+    entry = PublicNoticeEntry.objects.create(
+        notice=notice,
+        case=case,
+        decision=decision,
+        name=case.household.head_name,
+        household_size=2,
+        monthly_amount=decision.monthly_amount,
+        withdrawn=withdrawn,
+    )
+    return notice, entry
+
+
+def refusal_for(case: Case, **kwargs) -> Refusal:
+    values = {"refused_on": date(2022, 11, 10), "details": "拒绝签署核查授权书"}
+    values.update(kwargs)
+    return Refusal.objects.create(case=case, **values)

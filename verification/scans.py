@@ -1,0 +1,123 @@
+"""Store and serve scanned paper (signed forms, receipts): PDF, JPEG or PNG only.
+
+Files go under MEDIA_ROOT/scans/<year>/<month>/<uuid>.<ext>: the user's file name never reaches a
+path (S-23). The type is checked by magic bytes, not by the name or the browser's content type.
+Downloads go through a view that checks the household first; this module only builds the response.
+"""
+
+import io
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+MAGIC = {
+    b"%PDF-": ("pdf", "application/pdf"),
+    b"\xff\xd8\xff": ("jpg", "image/jpeg"),
+    b"\x89PNG\r\n\x1a\n": ("png", "image/png"),
+}
+CONTENT_TYPES = {ext: ctype for ext, ctype in MAGIC.values()}
+CHUNK = 64 * 1024
+
+
+class ScanError(ValueError):
+    """The upload is not an acceptable scan; the message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class StoredScan:
+    path: str  # relative to MEDIA_ROOT
+    pages: int
+    content_type: str
+    size: int
+
+
+def _max_bytes() -> int:
+    return getattr(settings, "UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+
+
+def sniff(head: bytes) -> tuple[str, str] | None:
+    """Return (extension, content type) for a PDF/JPEG/PNG header, else None."""
+    for magic, kind in MAGIC.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def _pdf_pages(data: bytes) -> int:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ScanError("PDF 文件已加密，无法归档，请上传未加密的扫描件。")
+        return max(len(reader.pages), 1)
+    except ScanError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise ScanError("PDF 文件已损坏或无法读取，请重新扫描后上传。") from exc
+
+
+def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
+    """Check and store an uploaded scan under a generated name; return where it went."""
+    limit = max_bytes or _max_bytes()
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        raise ScanError(f"扫描件过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。")
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise ScanError(f"扫描件过大，上限为 {limit / 1048576:.0f} MB。")
+    if not data:
+        raise ScanError("扫描件是空文件。")
+    kind = sniff(data[:16])
+    if kind is None:
+        raise ScanError("扫描件只接受 PDF、JPG 或 PNG 格式（按文件内容判断，不看扩展名）。")
+    ext, content_type = kind
+    pages = _pdf_pages(data) if ext == "pdf" else 1
+    now = timezone.localtime()
+    relative = Path("scans") / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.{ext}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+    return StoredScan(
+        path=relative.as_posix(), pages=pages, content_type=content_type, size=len(data)
+    )
+
+
+def scan_file(relative: str) -> Path:
+    """The absolute path of a stored scan; 404 if missing or outside MEDIA_ROOT."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / relative).resolve()
+    if not relative or root not in path.parents or not path.is_file():
+        raise Http404("扫描件不存在")
+    return path
+
+
+def scan_response(relative: str, download_name: str, *, inline: bool = True) -> FileResponse:
+    """Serve a stored scan with a safe type and an RFC 5987 `filename*` for Chinese names."""
+    path = scan_file(relative)
+    ext = path.suffix.lstrip(".")
+    filename = f"{download_name}.{ext}"
+    response = FileResponse(
+        path.open("rb"), content_type=CONTENT_TYPES.get(ext, "application/octet-stream")
+    )
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def pdf_response(data: bytes, filename: str, *, inline: bool = True):
+    """An HttpResponse for generated PDF bytes with an RFC 5987 file name."""
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return response

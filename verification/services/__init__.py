@@ -1,0 +1,77 @@
+"""Verification services: every state change of a case goes through one of these functions."""
+
+from .cases import (
+    allowed_targets,
+    current_decision,
+    ensure_cases,
+    members_without_match,
+    recusal_members,
+    register_relatives,
+    transition,
+    verification_gaps,
+)
+from .common import CaseError, ConflictError
+from .datamatch import ImportRejected, case_mismatches, import_data_match, record_data_match
+from .deadlines import enforce_deadlines, unscreened_households, village_figures
+from .documents import (
+    household_documents,
+    render_data_match,
+    render_decision_notice,
+    render_minutes,
+    render_public_notice,
+)
+from .notices import create_public_notice, notice_status, record_objection, report_notice
+from .refusals import (
+    notice_number,
+    record_delivery,
+    record_exception,
+    record_receipt,
+    record_refusal,
+    render_refusal_notice,
+)
+from .relatives import declare_relative
+from .review import RecusalError, build_agenda, create_meeting, decide_case, income_basis
+from .visits import record_home_visit, split_names
+
+__all__ = [
+    "CaseError",
+    "ConflictError",
+    "ImportRejected",
+    "RecusalError",
+    "allowed_targets",
+    "build_agenda",
+    "case_mismatches",
+    "create_meeting",
+    "create_public_notice",
+    "current_decision",
+    "decide_case",
+    "declare_relative",
+    "enforce_deadlines",
+    "ensure_cases",
+    "household_documents",
+    "import_data_match",
+    "income_basis",
+    "members_without_match",
+    "notice_number",
+    "notice_status",
+    "record_data_match",
+    "record_delivery",
+    "record_exception",
+    "record_home_visit",
+    "record_objection",
+    "record_receipt",
+    "record_refusal",
+    "recusal_members",
+    "register_relatives",
+    "render_data_match",
+    "render_decision_notice",
+    "render_minutes",
+    "render_public_notice",
+    "render_refusal_notice",
+    "report_notice",
+    "split_names",
+    "transition",
+    "unscreened_households",
+    "verification_gaps",
+    "village_figures",
+]

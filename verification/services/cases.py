@@ -1,0 +1,446 @@
+"""Case life cycle: the one transition service, its guards, and opening cases for a campaign."""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from households.models import Application, AssistanceRecord, Household, Member
+from xixin_dibao import clock
+from xixin_dibao.audit import record_bulk_create, record_change
+from xixin_dibao.models import AuditEvent
+
+from .. import states
+from ..models import (
+    Case,
+    CaseTransition,
+    DataMatchResult,
+    RelativeDeclaration,
+    ReviewDecision,
+    SeparateRegistration,
+)
+from ..states import State
+from . import screening_link
+from .common import CaseError, actor_kind, cn_date, conflict, require_case_writer
+
+S = State
+CURRENT_KINDS = (
+    AssistanceRecord.Kind.DIBAO,
+    AssistanceRecord.Kind.DIBAO_SINGLE,
+    AssistanceRecord.Kind.MARGINAL,
+)
+DIBAO_KINDS = (AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE)
+
+
+# ---- what a case still lacks ------------------------------------------------------------
+
+
+def co_resident_members(case: Case) -> list[Member]:
+    return [m for m in case.household.members.all() if m.co_resident]
+
+
+def members_without_match(case: Case) -> list[Member]:
+    """Co-resident members with no data-match result on this case (rule 11)."""
+    matched = set(DataMatchResult.objects.filter(case=case).values_list("member_id", flat=True))
+    return [m for m in co_resident_members(case) if m.pk not in matched]
+
+
+def verification_gaps(case: Case) -> list[str]:
+    """What stops the case going to review: missing data-match results, no home visit."""
+    gaps = []
+    missing = members_without_match(case)
+    if missing:
+        names = "、".join(m.name for m in missing)
+        gaps.append(f"以下共同生活家庭成员还没有信息比对结果：{names}。")
+    if not case.home_visits.exists():
+        gaps.append("还没有入户调查记录（至少两名调查人员、签字调查表扫描件）。")
+    return gaps
+
+
+def current_decision(case: Case) -> ReviewDecision | None:
+    return (
+        case.decisions.filter(is_current=True)
+        .exclude(decision="")
+        .select_related("meeting")
+        .order_by("-decided_at")
+        .first()
+    )
+
+
+def active_notice_entry(case: Case):
+    return (
+        case.notice_entries.filter(withdrawn=False)
+        .select_related("notice")
+        .order_by("-notice__start_date", "-id")
+        .first()
+    )
+
+
+# ---- guards: conditions each edge needs besides the table --------------------------------
+
+
+def _ready_for_review(case):
+    gaps = verification_gaps(case)
+    return "还不能提交审核：" + "".join(gaps) if gaps else None
+
+
+def _has_decision(case):
+    if current_decision(case) is None:
+        return "请在集体研究审核会议上为该户作出决定。"
+    return None
+
+
+def _positive_and_posted(case):
+    decision = current_decision(case)
+    if decision is None or decision.is_negative:
+        return "只有审核意见为纳入或维持的家庭才张榜公示。"
+    if active_notice_entry(case) is None:
+        return "请通过“张榜公示”页面为该村生成公示。"
+    return None
+
+
+def _negative_decision(case):
+    decision = current_decision(case)
+    if decision is None or not decision.is_negative:
+        return "拟纳入或维持的家庭须先张榜公示，期满无异议后才能报县。"
+    return None
+
+
+def _notice_period_over(case):
+    entry = active_notice_entry(case)
+    if entry is None:
+        return "该户没有有效的公示记录。"
+    if clock.today() <= entry.notice.end_date:
+        return f"公示期至{cn_date(entry.notice.end_date)}，期满后才能报县。"
+    return None
+
+
+def _objection_recorded(case):
+    entry = case.notice_entries.filter(withdrawn=True).order_by("-id").first()
+    if entry is None or not entry.objections.exists():
+        return "请通过“登记异议”页面登记公示期间收到的异议。"
+    return None
+
+
+def _refusal(case):
+    return getattr(case, "refusal", None)
+
+
+def _refusal_recorded(case):
+    return None if _refusal(case) else "请先登记拒不配合核查的情况。"
+
+
+def _delivered(case):
+    refusal = _refusal(case)
+    if refusal is None or not refusal.delivered_on:
+        return "请先登记书面告知书的送达情况（日期、送达人、方式）。"
+    return None
+
+
+def _receipt_returned(case):
+    refusal = _refusal(case)
+    if refusal is None or not (refusal.receipt_scan_path and refusal.receipt_received_on):
+        return "回执尚未交回民政办：须上传回执扫描件并登记交到办公室主任的日期，才能视为自动退出。"
+    return None
+
+
+def _exception_recorded(case):
+    refusal = _refusal(case)
+    if refusal is None or not refusal.exception_reason:
+        return "请由民政办办公室主任登记特殊情况及理由。"
+    return None
+
+
+GUARDS = {
+    (S.PENDING_VERIFICATION, S.PENDING_REVIEW): _ready_for_review,
+    (S.PENDING_VERIFICATION, S.REFUSED): _refusal_recorded,
+    (S.REFUSED, S.NOTICE_DELIVERED): _delivered,
+    (S.NOTICE_DELIVERED, S.RECEIPT_RETURNED): _receipt_returned,
+    (S.RECEIPT_RETURNED, S.AUTO_EXIT): _receipt_returned,
+    (S.REFUSED, S.PENDING_VERIFICATION): _exception_recorded,
+    (S.NOTICE_DELIVERED, S.PENDING_VERIFICATION): _exception_recorded,
+    (S.RECEIPT_RETURNED, S.PENDING_VERIFICATION): _exception_recorded,
+    (S.PENDING_REVIEW, S.REVIEWED): _has_decision,
+    (S.REVIEWED, S.IN_NOTICE): _positive_and_posted,
+    (S.REVIEWED, S.REPORTED): _negative_decision,
+    (S.IN_NOTICE, S.REPORTED): _notice_period_over,
+    (S.IN_NOTICE, S.PENDING_VERIFICATION): _objection_recorded,
+    (S.IN_NOTICE, S.PENDING_REVIEW): _objection_recorded,
+}
+
+
+def allowed_targets(case: Case, user) -> list[tuple[State, states.Rule]]:
+    """The table's next states that this user's role may choose (guards are checked on submit)."""
+    kind = actor_kind(user)
+    if kind is None:
+        return []
+    if kind == states.OFFICER and case.household.village_id != user.village_id:
+        return []
+    return [(to, rule) for to, rule in states.targets(case.state) if kind in rule.actors]
+
+
+# ---- the one transition service -----------------------------------------------------------
+
+
+@transaction.atomic
+def transition(
+    *, case: Case, to_state: str, actor, reason: str, expected_version: int | None = None
+) -> CaseTransition:
+    """Move `case` to `to_state` if the table, the role and the guards allow it (R-05).
+
+    The write is a conditional UPDATE … WHERE state=<loaded> AND version=<expected>, so of two
+    people acting on the same case at once exactly one wins; the other gets ConflictError.
+    `actor=None` is the system (scheduled jobs) and skips the role check.
+    """
+    from_state = case.state
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError("请填写变更原因。", field="reason")
+    try:
+        target = State(to_state)
+    except ValueError as exc:
+        raise CaseError(f"没有“{to_state}”这个状态。") from exc
+    rule = states.rule_for(from_state, target)
+    if rule is None:
+        raise CaseError(states.refusal_message(from_state, target))
+    if actor is not None:
+        require_case_writer(actor, case)
+        actor.require(
+            actor_kind(actor) in rule.actors, f"“{rule.label}”只能由民政办办理，村专干不能操作。"
+        )
+    guard = GUARDS.get((State(from_state), target))
+    message = guard(case) if guard else None
+    if message:
+        raise CaseError(message)
+    expected = case.version if expected_version is None else expected_version
+    now = timezone.now()
+    fields = {"state": target.value, "version": F("version") + 1, "state_changed_at": now}
+    if target not in states.UNVERIFIED_STATES:
+        fields["overdue"] = False
+    updated = Case.objects.filter(pk=case.pk, state=from_state, version=expected).update(**fields)
+    if not updated:
+        raise conflict(case.pk)
+    case.state, case.version, case.state_changed_at = target.value, expected + 1, now
+    if "overdue" in fields:
+        case.overdue = False
+    record = CaseTransition.objects.create(
+        case=case,
+        from_state=from_state,
+        to_state=target.value,
+        actor=actor,
+        actor_name=str(actor) if actor else "系统",
+        at=now,
+        reason=reason[:500],
+    )
+    record_change(
+        actor=actor,
+        kind=AuditEvent.Kind.TRANSITION,
+        obj=case,
+        before={"state": from_state, "version": expected},
+        after={"state": target.value, "version": expected + 1},
+        summary=(
+            f"{case.household.head_name}户：{states.label(from_state)} → "
+            f"{states.label(target)}（{reason}）"
+        ),
+    )
+    if from_state in (S.REVIEWED, S.IN_NOTICE) and target in (
+        S.PENDING_REVIEW,
+        S.PENDING_VERIFICATION,
+    ):
+        # A re-opened case needs a new decision; the old one stays on the minutes, not in force.
+        case.decisions.filter(is_current=True).update(is_current=False)
+    return record
+
+
+# ---- opening cases for a campaign ---------------------------------------------------------
+
+
+def _scope_ids(campaign) -> dict[int, str]:
+    """household id → source for every in-scope household (current > lookback > candidate)."""
+    households = Household.objects.filter(village__township_id=campaign.township_id)
+    sources: dict[int, str] = {}
+    candidates = screening_link.candidate_household_ids(campaign)
+    if candidates is not None:
+        for hid in households.filter(pk__in=candidates).values_list("pk", flat=True):
+            sources[hid] = Case.Source.NEW_CANDIDATE
+    exits = AssistanceRecord.objects.filter(
+        kind__in=DIBAO_KINDS,
+        end_date__gte=campaign.lookback_since,
+        member__household__in=households,
+    ).values_list("member__household_id", flat=True)
+    refused = Application.objects.filter(
+        outcome=Application.Outcome.REFUSED,
+        applied_on__gte=campaign.lookback_since,
+        household__in=households,
+    ).values_list("household_id", flat=True)
+    for hid in [*exits, *refused]:
+        sources[hid] = Case.Source.LOOKBACK
+    current = AssistanceRecord.objects.filter(
+        end_date__isnull=True, kind__in=CURRENT_KINDS, member__household__in=households
+    ).values_list("member__household_id", flat=True)
+    for hid in current:
+        sources[hid] = Case.Source.CURRENT_RECIPIENT
+    return sources
+
+
+def _initial_state(source: str, screened: bool) -> State:
+    """Current recipients and screened households start at 待核查; the rest must be screened."""
+    if screened or source == Case.Source.CURRENT_RECIPIENT:
+        return S.PENDING_VERIFICATION
+    return S.PENDING_SCREENING
+
+
+@transaction.atomic
+def ensure_cases(*, campaign, actor=None) -> int:
+    """Open a case for every in-scope household that has none; return how many were opened.
+
+    Idempotent and bulk: a constant number of queries whatever the number of households.
+    Also moves 待摸排 cases whose household has since been screened to 待核查, and registers
+    cases of declared close relatives.
+    """
+    sources = _scope_ids(campaign)
+    existing = set(Case.objects.filter(campaign=campaign).values_list("household_id", flat=True))
+    screened = set(screening_link.current_results(campaign, None))
+    now = timezone.now()
+    new = [
+        Case(
+            campaign=campaign,
+            household_id=hid,
+            source=source,
+            state=_initial_state(source, hid in screened).value,
+            state_changed_at=now,
+        )
+        for hid, source in sorted(sources.items())
+        if hid not in existing
+    ]
+    Case.objects.bulk_create(new, batch_size=500)
+    labels = dict(Case.Source.choices)
+    CaseTransition.objects.bulk_create(
+        [
+            CaseTransition(
+                case=c,
+                from_state="",
+                to_state=c.state,
+                actor=actor,
+                actor_name=str(actor) if actor else "系统",
+                at=now,
+                reason=f"建立案件（{labels[c.source]}）",
+            )
+            for c in new
+        ],
+        batch_size=500,
+    )
+    record_bulk_create(actor=actor, objs=new, summary="建立核查审核案件")
+    advance_screened(campaign=campaign, screened_ids=screened)
+    register_relatives()
+    return len(new)
+
+
+def advance_screened(*, campaign, screened_ids: set[int]) -> int:
+    """Move 待摸排 cases whose household now has a screening result to 待核查 (system step)."""
+    if not screened_ids:
+        return 0
+    rows = list(
+        Case.objects.filter(
+            campaign=campaign, state=S.PENDING_SCREENING, household_id__in=screened_ids
+        ).values_list("pk", "household_id")
+    )
+    if not rows:
+        return 0
+    now = timezone.now()
+    pks = [pk for pk, _ in rows]
+    Case.objects.filter(pk__in=pks, state=S.PENDING_SCREENING).update(
+        state=S.PENDING_VERIFICATION, version=F("version") + 1, state_changed_at=now, overdue=False
+    )
+    reason = "摸排研判已完成，转入核查"
+    CaseTransition.objects.bulk_create(
+        [
+            CaseTransition(
+                case_id=pk,
+                from_state=S.PENDING_SCREENING,
+                to_state=S.PENDING_VERIFICATION,
+                actor_name="系统",
+                at=now,
+                reason=reason,
+            )
+            for pk in pks
+        ]
+    )
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor_name="系统",
+                kind=AuditEvent.Kind.TRANSITION,
+                model="verification.Case",
+                object_id=str(pk),
+                household_id=hid,
+                summary=f"待摸排 → 待核查（{reason}）",
+                before={"state": S.PENDING_SCREENING.value},
+                after={"state": S.PENDING_VERIFICATION.value},
+            )
+            for pk, hid in rows
+        ]
+    )
+    return len(rows)
+
+
+# ---- close relatives (近亲属备案, 《审核确认办法》第十一条) --------------------------------------
+
+
+def register_relatives() -> int:
+    """Register separately every case whose household includes a declared close relative."""
+    by_number: dict[str, list[int]] = {}
+    for pk, number in RelativeDeclaration.objects.values_list("pk", "id_number"):
+        by_number.setdefault(number, []).append(pk)
+    if not by_number:
+        return 0
+    by_household: dict[int, list[tuple[int, str]]] = {}
+    members = Member.objects.filter(id_number__in=list(by_number)).values_list(
+        "pk", "household_id", "id_number"
+    )
+    for member_pk, hid, number in members:
+        by_household.setdefault(hid, []).append((member_pk, number))
+    if not by_household:
+        return 0
+    cases = list(
+        Case.objects.filter(household_id__in=list(by_household)).values_list("pk", "household_id")
+    )
+    existing = set(
+        SeparateRegistration.objects.filter(case_id__in=[pk for pk, _ in cases]).values_list(
+            "case_id", "declaration_id"
+        )
+    )
+    new = [
+        SeparateRegistration(case_id=case_pk, declaration_id=decl_pk, member_id=member_pk)
+        for case_pk, hid in cases
+        for member_pk, number in by_household[hid]
+        for decl_pk in by_number[number]
+        if (case_pk, decl_pk) not in existing
+    ]
+    SeparateRegistration.objects.bulk_create(new, ignore_conflicts=True)
+    flagged = {r.case_id for r in new}
+    if flagged:
+        Case.objects.filter(pk__in=flagged).update(separately_registered=True)
+        AuditEvent.objects.bulk_create(
+            [
+                AuditEvent(
+                    actor_name="系统",
+                    kind=AuditEvent.Kind.UPDATE,
+                    model="verification.Case",
+                    object_id=str(pk),
+                    household_id=hid,
+                    summary="家庭成员为工作人员或村干部的近亲属：单独登记备案",
+                )
+                for pk, hid in cases
+                if pk in flagged
+            ]
+        )
+    return len(new)
+
+
+def recusal_members(*, actor, case: Case) -> list[tuple[Member, RelativeDeclaration]]:
+    """Members of the case's household whom `actor` declared as close relatives."""
+    numbers = dict((d.id_number, d) for d in RelativeDeclaration.objects.filter(declarant=actor))
+    if not numbers:
+        return []
+    members = case.household.members.filter(id_number__in=list(numbers))
+    return [(m, numbers[m.id_number]) for m in members]

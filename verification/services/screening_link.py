@@ -1,0 +1,61 @@
+"""Read the screening app's results, whether or not that app (or its model) exists yet.
+
+screening.models.ScreeningResult: household, campaign, outcome ("dibao" / "marginal" /
+"not_eligible" / "manual_review"), per_capita_income (Decimal, 人均年收入 as in
+screening.rules.Verdict), is_current, data (JSON).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.apps import apps
+
+CANDIDATE_OUTCOMES = ("dibao", "marginal", "manual_review")
+
+
+@dataclass(frozen=True)
+class ScreeningInfo:
+    outcome: str
+    per_capita_income_annual: Decimal | None
+
+
+def result_model():
+    """The ScreeningResult model, or None when the screening app does not provide it."""
+    if not apps.is_installed("screening"):
+        return None
+    try:
+        return apps.get_model("screening", "ScreeningResult")
+    except LookupError:
+        return None
+
+
+def current_results(campaign, household_ids=None) -> dict[int, ScreeningInfo]:
+    """The current screening result per household for `campaign` (one query)."""
+    model = result_model()
+    if model is None:
+        return {}
+    qs = model.objects.filter(campaign=campaign, is_current=True)
+    if household_ids is not None:
+        qs = qs.filter(household_id__in=list(household_ids))
+    rows = qs.order_by("household_id", "pk").values_list(
+        "household_id", "outcome", "per_capita_income"
+    )
+    return {hid: ScreeningInfo(outcome, pci) for hid, outcome, pci in rows}
+
+
+def screened_household_ids(campaign):
+    """A subquery of households with a current screening result, or None if none can exist."""
+    model = result_model()
+    if model is None:
+        return None
+    return model.objects.filter(campaign=campaign, is_current=True).values("household_id")
+
+
+def candidate_household_ids(campaign):
+    """Households whose current screening outcome makes them new candidates."""
+    model = result_model()
+    if model is None:
+        return None
+    return model.objects.filter(
+        campaign=campaign, is_current=True, outcome__in=CANDIDATE_OUTCOMES
+    ).values("household_id")
