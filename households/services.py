@@ -205,6 +205,20 @@ def schedule_rescreen(household_id: int) -> None:
         transaction.on_commit(run)
 
 
+def schedule_rescreen_many(household_ids) -> None:
+    """Re-screen many households in one Celery task after the current transaction commits."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return
+    try:
+        from screening import tasks
+    except ImportError:  # screening has no tasks module in this deployment
+        return
+    task = getattr(tasks, "screen_households", None)
+    if task is not None:
+        transaction.on_commit(lambda: task.delay(ids))
+
+
 def id_number_owner(number: str, *, exclude_household_id: int | None = None) -> Member | None:
     """The member already registered with `number`, outside the given household."""
     qs = Member.objects.select_related("household__village").filter(id_number=number)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import import_views, views
 
 app_name = "households"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
     path("check-id/", views.check_id_number, name="check_id"),
+    path("import/", import_views.import_households, name="import"),
+    path("import/template/", import_views.download_template, name="import_template"),
+    path("export/", import_views.export_households, name="export"),
 ]

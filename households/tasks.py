@@ -1,0 +1,95 @@
+"""Background jobs for the registry: large Excel imports and exports.
+
+Each task takes a job id, loads it, calls one service and is idempotent: a job that already
+finished is left alone when Celery redelivers it (acks_late).
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.http import QueryDict
+
+from xixin_dibao.jobs import fail_job, finish_job, result_path, set_progress
+from xixin_dibao.models import Job
+
+from .importing import import_households_file
+from .importing.report import write_error_report
+from .importing.uploads import stored_path
+from .resources import HouseholdResource, write_households_xlsx
+
+logger = logging.getLogger(__name__)
+ERROR_REPORT_NAME = "导入错误清单.xlsx"
+
+
+def _pending(job_id: int) -> Job | None:
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None or job.status in (Job.Status.DONE, Job.Status.FAILED):
+        return None
+    return job
+
+
+def _failure_message(errors) -> str:
+    lines = [f"导入失败：共 {len(errors)} 处错误，未写入任何数据。请下载错误清单，改正后重新上传。"]
+    lines += [str(e) for e in errors[:50]]
+    if len(errors) > 50:
+        lines.append(f"……其余 {len(errors) - 50} 处见错误清单。")
+    return "\n".join(lines)
+
+
+@shared_task
+def import_households_task(job_id: int) -> None:
+    """Import the uploaded workbook of job `job_id`; the upload is deleted whatever happens."""
+    job = _pending(job_id)
+    if job is None:
+        return
+    path = stored_path(job.params.get("file", ""))
+    try:
+        if not path.is_file():
+            fail_job(job, "上传的文件已不存在，请重新上传。")
+            return
+        set_progress(job, done=0, message="正在检查文件……")
+        with path.open("rb") as fh:
+            result = import_households_file(
+                actor=job.owner,
+                fileobj=fh,
+                filename=job.params.get("filename", ""),
+                progress=lambda message, n: set_progress(job, done=n, message=message),
+            )
+        if result.ok:
+            finish_job(job, message=f"导入成功：{result.summary}")
+            return
+        report = result_path(job, "errors.xlsx")
+        write_error_report(result.errors, report)
+        fail_job(job, _failure_message(result.errors))
+        Job.objects.filter(pk=job.pk).update(
+            result_file=str(report.relative_to(settings.MEDIA_ROOT)), result_name=ERROR_REPORT_NAME
+        )
+    except Exception:
+        logger.exception("household import job %s crashed", job_id)
+        fail_job(job, "导入失败：系统出错，未写入任何数据。请稍后重试或联系管理员。")
+        raise
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@shared_task
+def export_households_task(job_id: int) -> None:
+    """Write the household list export of job `job_id` to its result file."""
+    job = _pending(job_id)
+    if job is None:
+        return
+    params = QueryDict(job.params.get("query", ""))
+    resource = HouseholdResource(user=job.owner, reveal=job.params.get("reveal"), params=params)
+    path = result_path(job, "households.xlsx")
+    try:
+        total = resource.get_queryset().count()
+        set_progress(job, done=0, total=total, message="正在导出……")
+        count = write_households_xlsx(
+            resource, path, progress=lambda n: set_progress(job, done=n, total=total)
+        )
+    except Exception:
+        logger.exception("household export job %s crashed", job_id)
+        fail_job(job, "导出失败：系统出错，请稍后重试。")
+        raise
+    finish_job(job, message=f"已导出 {count} 户。", path=path, name=job.params.get("name", ""))
