@@ -171,3 +171,49 @@ class Job(models.Model):
         if self.status == self.Status.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class DashboardSnapshot(models.Model):
+    """The progress dashboard's figures for one campaign, precomputed every few minutes (P-7)."""
+
+    campaign = models.OneToOneField(
+        "households.Campaign",
+        verbose_name="工作方案",
+        related_name="dashboard_snapshot",
+        on_delete=models.CASCADE,
+    )
+    as_of = models.DateField("统计日期")
+    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+    data = models.JSONField("统计数据", default=dict)
+
+    class Meta:
+        verbose_name = "进度看板数据"
+        verbose_name_plural = "进度看板数据"
+
+    def __str__(self):
+        return f"{self.campaign} {timezone.localtime(self.computed_at):%Y-%m-%d %H:%M}"
+
+
+class CoverageHistory(models.Model):
+    """Township dibao coverage on one day, written by the dashboard refresh (one row a day)."""
+
+    campaign = models.ForeignKey(
+        "households.Campaign",
+        verbose_name="工作方案",
+        related_name="coverage_history",
+        on_delete=models.CASCADE,
+    )
+    day = models.DateField("日期")
+    dibao_households = models.PositiveIntegerField("低保户数")
+    dibao_persons = models.PositiveIntegerField("低保人数")
+
+    class Meta:
+        verbose_name = "低保覆盖面每日记录"
+        verbose_name_plural = "低保覆盖面每日记录"
+        ordering = ["campaign_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "day"], name="uniq_coverage_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.dibao_households}户{self.dibao_persons}人"

@@ -22,3 +22,22 @@ def purge_old_audit() -> int:
         # QuerySet.delete() bypasses AuditEvent.delete(): this is the one sanctioned path.
         deleted, _ = AuditEvent.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(name="xixin_dibao.tasks.refresh_dashboard")
+def refresh_dashboard(campaign_id: int | None = None) -> int:
+    """Recompute the progress dashboard of one campaign, or of every active one (P-7)."""
+    from households.models import Campaign
+
+    from .dashboard import refresh_snapshot
+
+    campaigns = Campaign.objects.select_related("township")
+    if campaign_id:
+        campaigns = campaigns.filter(pk=campaign_id)
+    else:
+        campaigns = campaigns.filter(is_active=True)
+    count = 0
+    for campaign in campaigns:
+        refresh_snapshot(campaign=campaign)
+        count += 1
+    return count

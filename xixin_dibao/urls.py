@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import dashboard_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,14 @@ urlpatterns = [
     ),
     path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
     path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
+    path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
+    path(
+        "dashboard/households/", dashboard_views.dashboard_households, name="dashboard_households"
+    ),
+    path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
+    path("dashboard/bulletin/", dashboard_views.bulletin_view, name="dashboard_bulletin"),
+    path("dashboard/bulletin.pdf", dashboard_views.bulletin_pdf, name="dashboard_bulletin_pdf"),
     path("households/", include("households.urls")),
     path("screening/", include("screening.urls")),
     path("verification/", include("verification.urls")),
