@@ -1,5 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "screening"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("export/", views.export, name="export"),
+    path("run/", views.start_run, name="run"),
+    path("lookback/", views.lookback, name="lookback"),
+    path("what-if/", views.what_if, name="what_if"),
+    path("households/<int:pk>/rescreen/", views.rescreen_household, name="rescreen_household"),
+]

@@ -736,7 +736,7 @@ def with_more_income(draw, facts):
     return replace(facts, incomes=facts.incomes + (IncomeFacts("new", owner, kind, extra),))
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_more_income_never_improves_the_outcome(data):
     """Rank dibao > marginal > not_eligible; manual_review is a hold, not a rank, so skip it."""
@@ -750,7 +750,7 @@ def test_more_income_never_improves_the_outcome(data):
         assert RANK[after.outcome] <= RANK[before.outcome]
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(money, money)
 def test_more_income_never_improves_a_clean_household(amount, extra):
     """The same property where no flag interferes, so every pair is compared."""
@@ -761,7 +761,7 @@ def test_more_income_never_improves_a_clean_household(amount, extra):
         assert Decimal("6972") in (amount, amount + extra)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.data())
 def test_member_and_income_order_never_changes_the_verdict(data):
     facts = data.draw(households())
@@ -773,7 +773,7 @@ def test_member_and_income_order_never_changes_the_verdict(data):
     assert evaluate(shuffled, POLICY) == evaluate(facts, POLICY)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(households(imputation=False), st.decimals(min_value="0.01", max_value=10, places=2))
 def test_scaling_every_income_scales_per_capita_income(facts, k):
     """Each cent rounding (per line, deduction, division) may add 0.005 × (1 + k)."""

@@ -1,0 +1,163 @@
+"""Screening results: one verdict per household and run, kept with the rules and numbers used."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .rules import OUTCOME_LABELS, Outcome
+
+OUTCOME_CHOICES = [(o.value, OUTCOME_LABELS[o]) for o in Outcome]
+
+
+class ScreeningRun(models.Model):
+    """One bulk screening of a village or the whole campaign (one audit entry each)."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "全乡"
+        VILLAGE = "village", "单个村"
+        HOUSEHOLDS = "households", "指定家庭"
+
+    campaign = models.ForeignKey(
+        "households.Campaign",
+        verbose_name="工作方案",
+        related_name="screening_runs",
+        on_delete=models.PROTECT,
+    )
+    scope = models.CharField("范围", max_length=12, choices=Scope.choices, default=Scope.ALL)
+    village = models.ForeignKey(
+        "households.Village", verbose_name="村", null=True, blank=True, on_delete=models.PROTECT
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    job = models.ForeignKey(
+        "xixin_dibao.Job",
+        verbose_name="后台任务",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    forced = models.BooleanField("全部重新计算", default=False)
+    as_of = models.DateField("研判基准日")
+    ruleset_version = models.CharField("规则版本", max_length=20)
+    params = models.JSONField("政策参数快照", default=dict)
+    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    household_count = models.PositiveIntegerField("研判户数", default=0)
+    evaluated_count = models.PositiveIntegerField("重新计算户数", default=0)
+    changed_count = models.PositiveIntegerField("结论变化户数", default=0)
+    outcome_counts = models.JSONField("各结论户数", default=dict)
+
+    class Meta:
+        verbose_name = "研判批次"
+        verbose_name_plural = "研判批次"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.scope_label} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.scope == self.Scope.VILLAGE and self.village_id:
+            return self.village.name
+        return self.get_scope_display()
+
+
+class ScreeningResultQuerySet(models.QuerySet):
+    def current(self, campaign):
+        return self.filter(campaign=campaign, is_current=True)
+
+    def for_user(self, user):
+        """Results of the households `user` may see (the registry's scoping rule)."""
+        from households.models import Household
+
+        return self.filter(household__in=Household.objects.for_user(user))
+
+
+class ScreeningResult(models.Model):
+    """A household's verdict: stored with the rule-set version and the parameters used."""
+
+    household = models.ForeignKey(
+        "households.Household",
+        verbose_name="家庭",
+        related_name="screening_results",
+        on_delete=models.CASCADE,
+    )
+    campaign = models.ForeignKey(
+        "households.Campaign",
+        verbose_name="工作方案",
+        related_name="screening_results",
+        on_delete=models.PROTECT,
+    )
+    run = models.ForeignKey(
+        ScreeningRun,
+        verbose_name="研判批次",
+        related_name="results",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+    outcome = models.CharField("研判结论", max_length=20, choices=OUTCOME_CHOICES)
+    per_capita_income = models.DecimalField(
+        "人均年收入（元）", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    member_count = models.PositiveSmallIntegerField("计入人数", default=0)
+    monthly_amount = models.DecimalField(
+        "测算月保障金（元）", max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    near_line = models.BooleanField("临界", default=False)
+    lookback = models.BooleanField("回头看对象", default=False)
+    flags = models.JSONField("需复核事项", default=list, blank=True)
+    # ",code1,code2," so that `flag_codes__contains=",code,"` filters on every database.
+    flag_codes = models.CharField("需复核事项代码", max_length=500, blank=True, default="")
+    priority_groups = models.JSONField("重点人群", default=list, blank=True)
+    group_codes = models.CharField("重点人群代码", max_length=60, blank=True, default="")
+    changed = models.BooleanField("结论有变化", default=False)
+    previous_outcome = models.CharField(
+        "上次结论", max_length=20, choices=OUTCOME_CHOICES, blank=True, default=""
+    )
+    ruleset_version = models.CharField("规则版本", max_length=20)
+    as_of = models.DateField("研判基准日")
+    params = models.JSONField("政策参数快照", default=dict)
+    data = models.JSONField("研判明细", default=dict)
+    fingerprint = models.CharField("输入摘要", max_length=40, blank=True, default="")
+    is_current = models.BooleanField("当前结果", default=True)
+    created_at = models.DateTimeField("研判时间", default=timezone.now)
+
+    objects = ScreeningResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "研判结果"
+        verbose_name_plural = "研判结果"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["campaign", "is_current", "outcome"]),
+            models.Index(fields=["household", "campaign", "is_current"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "campaign"],
+                condition=Q(is_current=True),
+                name="uniq_current_screening_result",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.household_id} {self.get_outcome_display()} {self.created_at:%Y-%m-%d}"
+
+    def get_absolute_url(self):
+        return reverse("households:detail", args=[self.household_id])
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [c for c in self.flag_codes.split(",") if c]
+
+    @property
+    def group_list(self) -> list[int]:
+        return [int(c) for c in self.group_codes.split(",") if c]

@@ -1,0 +1,65 @@
+"""`{% household_screening household user as screening %}` for the household page's section."""
+
+from django import template
+
+from screening.labels import GROUP_LABELS, flag_label, outcome_label
+from screening.models import ScreeningResult
+from screening.presentation import explanation, parameters
+from screening.services import campaign_for_household
+
+register = template.Library()
+HISTORY_LIMIT = 20
+
+
+@register.simple_tag
+def household_screening(household, user) -> dict:
+    """The current verdict with its explanation, and the earlier verdicts (3 queries)."""
+    campaign = campaign_for_household(household)
+    if campaign is None:
+        return {"campaign": None}
+    results = ScreeningResult.objects.filter(household=household, campaign=campaign)
+    current = results.filter(is_current=True).select_related("run").first()
+    history = list(
+        results.filter(is_current=False)
+        .select_related("run")
+        .only(
+            "created_at",
+            "outcome",
+            "per_capita_income",
+            "ruleset_version",
+            "as_of",
+            "params",
+            "run__scope",
+        )[:HISTORY_LIMIT]
+    )
+    return {
+        "campaign": campaign,
+        "result": current,
+        "explain": explanation(current.data) if current else None,
+        "parameters": parameters(current.params) if current else [],
+        "previous_label": outcome_label(current.previous_outcome) if current else "",
+        "history": history,
+        "can_rescreen": user.can_edit_registry,
+    }
+
+
+@register.filter
+def outcome_name(code: str) -> str:
+    """低保 / 低保边缘 / 不符合 / 需人工复核 (未研判 for none)."""
+    return outcome_label(code)
+
+
+@register.filter
+def flag_name(code: str) -> str:
+    return flag_label(code)
+
+
+@register.filter
+def group_name(number: int) -> str:
+    return GROUP_LABELS.get(number, str(number))
+
+
+@register.filter
+def group_mark(number: int) -> str:
+    """②: the circled group number, short enough for a table cell."""
+    return GROUP_LABELS.get(number, str(number))[:1]
