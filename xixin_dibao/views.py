@@ -14,7 +14,7 @@ from .audit import record_security
 from .models import AuditEvent, Job, Role
 
 START_PAGES = {
-    Role.VILLAGE_OFFICER: ["households:todo", "households:list"],
+    Role.VILLAGE_OFFICER: ["todo", "households:list"],
     Role.OFFICE: ["screening:queue", "households:list"],
     Role.ADMIN: ["screening:queue", "households:list"],
     Role.LEADERSHIP: ["dashboard", "households:list"],
