@@ -1,11 +1,13 @@
 """Render HTML templates to PDF with WeasyPrint, safely.
 
 The url_fetcher serves only the app's own static files: no network, no file:// outside static,
-whatever a user typed into a name or a note (WeasyPrint docs, "Security").
+whatever a user typed into a name or a note (WeasyPrint docs, "Security"; S-15).
 """
 
 import logging
+import mimetypes
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,27 +21,48 @@ class BlockedURL(ValueError):
     pass
 
 
+def static_path(url: str) -> Path | None:
+    """The file a file:// URL names if it lies inside the static folder, else None."""
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        return None
+    path = Path(unquote(parts.path)).resolve()
+    if STATIC_DIR in path.parents and path.is_file():
+        return path
+    return None
+
+
 def safe_url_fetcher():
     """A fetcher that serves files inside the static folder and refuses everything else."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
-            if url.startswith("file://"):
-                path = Path(url[len("file://") :].split("?")[0]).resolve()
-                if STATIC_DIR in path.parents and path.is_file():
-                    return super().fetch(url, headers)
-            logger.warning("PDF renderer refused a URL (scheme %s)", url.split(":", 1)[0][:10])
-            raise BlockedURL("不允许在PDF中引用外部资源")
+            path = static_path(url)
+            if path is None:
+                logger.warning("PDF renderer refused a URL (scheme %s)", url.split(":", 1)[0][:10])
+                raise BlockedURL("不允许在PDF中引用外部资源")
+            # Read the checked path ourselves so the URL is never interpreted a second time.
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), body=path.read_bytes(), headers={"Content-Type": content_type}
+            )
 
     return StaticOnlyFetcher(allowed_protocols=["file"], timeout=2)
 
 
-def render_pdf(template_name: str, context: dict) -> bytes:
-    """Render `template_name` with `context` to PDF bytes (fonts subset with HarfBuzz)."""
+def html_document(html: str):
+    """A WeasyPrint HTML object for `html`, resolving relative URLs inside static only."""
     from weasyprint import HTML
 
+    return HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=safe_url_fetcher())
+
+
+def render_html(template_name: str, context: dict) -> str:
     context = {"pdf_font_family": settings.PDF_FONT_FAMILY, **context}
-    html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=safe_url_fetcher())
-    return document.write_pdf()
+    return render_to_string(template_name, context)
+
+
+def render_pdf(template_name: str, context: dict) -> bytes:
+    """Render `template_name` with `context` to PDF bytes (fonts subset with HarfBuzz)."""
+    return html_document(render_html(template_name, context)).write_pdf()

@@ -1,0 +1,208 @@
+"""Compile a household's dossier PDF: cover, 卷内目录 and every document in filing order.
+
+Everything we generate is laid out in one WeasyPrint pass, so the fonts are subset once and the
+卷内目录's page numbers come from CSS target-counter() on the real layout. Scans and finished PDFs
+from other apps get placeholder pages in that pass and are drawn onto them with pypdf afterwards,
+so the numbers stay right whichever way the pages come.
+"""
+
+import logging
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from households.models import Household
+
+from .documents import Doc, collect_documents, fingerprint
+from .pdf import html_document, render_html
+
+logger = logging.getLogger(__name__)
+
+# Bump when the dossier templates change in a way that should rebuild every dossier.
+LAYOUT_VERSION = "1"
+MM = 72 / 25.4
+A4 = (210 * MM, 297 * MM)
+# Where a scan is drawn on its placeholder page: inside the page margins (20/18/18/18 mm, as in
+# templates/pdf/dossier/dossier.html) and below the 10 mm title line.
+SCAN_BOX = (18 * MM, 18 * MM, 192 * MM, (297 - 20 - 10) * MM)
+FULL_BOX = (0, 0, *A4)
+MAX_IMAGE_SIDE = 2000  # pixels: about 240 dpi across an A4 page, plenty for a scan
+
+
+@dataclass
+class Compiled:
+    pdf: bytes
+    signature: str
+    page_count: int
+    toc: list[dict]
+
+
+def content_signature(household: Household, context: dict, docs: list[Doc]) -> str:
+    """A fingerprint of everything the compiled PDF shows: it changes when any content changes."""
+    cover = [
+        household.code,
+        household.head_name,
+        household.address,
+        str(household.village),
+        str(household.group or ""),
+        sorted({a.kind for a in context["current_assistance"]}),
+    ]
+    rows = [
+        [
+            d.key,
+            d.kind,
+            d.title,
+            d.doc_number,
+            d.responsible,
+            d.date,
+            d.group,
+            d.note,
+            d.fingerprint,
+        ]
+        for d in docs
+    ]
+    return fingerprint(LAYOUT_VERSION, cover, rows)
+
+
+def image_pdf(path: Path) -> bytes:
+    """A one-page PDF of a JPEG or PNG scan (orientation from EXIF, transparency on white)."""
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as original:
+        image = ImageOps.exif_transpose(original)
+        if image.mode in ("RGBA", "LA", "P"):
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, "white")
+            image.paste(rgba, mask=rgba.getchannel("A"))
+        elif image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+        buffer = BytesIO()
+        image.save(buffer, "PDF", resolution=150.0)
+        return buffer.getvalue()
+
+
+def scan_pdf(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        head = fh.read(5)
+    return path.read_bytes() if head.startswith(b"%PDF") else image_pdf(path)
+
+
+def pdf_page_count(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(data))
+    if reader.is_encrypted:
+        raise ValueError("加密的PDF")
+    return len(reader.pages)
+
+
+def _prepare_external(docs: list[Doc]) -> None:
+    """Render other apps' PDFs and read scans, so their page counts are known before layout."""
+    for doc in docs:
+        if doc.is_inline:
+            continue
+        try:
+            doc.pdf = doc.render() if doc.render else scan_pdf(doc.file_path)
+            doc.page_count = pdf_page_count(doc.pdf)
+        except Exception:
+            logger.exception("dossier document %s could not be read", doc.key)
+            doc.pdf, doc.page_count = None, 1
+            doc.note = "；".join(filter(None, [doc.note, "文件无法读取，请核对原件"]))
+
+
+def _fit(page, box):
+    """The transformation that fits `page` into `box`, centred horizontally, top-aligned."""
+    from pypdf import Transformation
+
+    x0, y0, x1, y1 = box
+    llx, lly, urx, ury = (float(v) for v in page.mediabox)
+    width, height = urx - llx, ury - lly
+    scale = min((x1 - x0) / width, (y1 - y0) / height)
+    dx = x0 + ((x1 - x0) - width * scale) / 2
+    dy = y1 - height * scale
+    return Transformation().translate(-llx, -lly).scale(scale, scale).translate(dx, dy)
+
+
+def _merge_external(pdf: bytes, docs: list[Doc], pages: dict[str, int]) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
+    for n, doc in enumerate(docs, start=1):
+        if not doc.pdf:
+            continue
+        # Pages of a writer (not a reader) so pypdf may rewrite a rotated page's content.
+        for i, source in enumerate(PdfWriter(clone_from=BytesIO(doc.pdf)).pages, start=1):
+            target = writer.pages[pages[f"p-{n}-{i}"]]
+            if source.rotation:
+                source.transfer_rotation_to_content()
+            target.merge_transformed_page(
+                source, _fit(source, SCAN_BOX if doc.is_scan else FULL_BOX)
+            )
+            target.compress_content_streams()
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _first_pages(document) -> dict[str, int]:
+    """Anchor id -> index of the first page it appears on."""
+    pages = {}
+    for index, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            pages.setdefault(anchor, index)
+    return pages
+
+
+def _toc(docs: list[Doc], pages: dict[str, int], total: int) -> list[dict]:
+    starts = [pages[f"doc-{n}"] + 1 for n in range(1, len(docs) + 1)]
+    rows = []
+    for n, doc in enumerate(docs, start=1):
+        end = starts[n] - 1 if n < len(docs) else total
+        rows.append(
+            {
+                "seq": n,
+                "key": doc.key,
+                "kind": doc.kind,
+                "group": doc.group,
+                "source": doc.source,
+                "doc_number": doc.doc_number,
+                "responsible": doc.responsible,
+                "title": doc.title,
+                "date": doc.date.isoformat() if doc.date else "",
+                "start_page": starts[n - 1],
+                "end_page": end,
+                "page_count": end - starts[n - 1] + 1,
+                "note": doc.note,
+            }
+        )
+    return rows
+
+
+def dossier_plan(household: Household) -> tuple[dict, list[Doc], str]:
+    """The context, the ordered documents and the content signature (no PDF rendering)."""
+    context, docs = collect_documents(household)
+    return context, docs, content_signature(household, context, docs)
+
+
+def compile_dossier(household: Household, plan=None) -> Compiled:
+    """Render the whole dossier of `household` to PDF bytes with its 卷内目录."""
+    context, docs, signature = plan or dossier_plan(household)
+    _prepare_external(docs)
+    dates = [d.date for d in docs if d.date]
+    html = render_html(
+        "pdf/dossier/dossier.html",
+        {
+            **context,
+            "docs": docs,
+            "first_date": min(dates, default=None),
+            "last_date": max(dates, default=None),
+        },
+    )
+    document = html_document(html).render()
+    pages = _first_pages(document)
+    pdf = document.write_pdf()
+    if any(doc.pdf for doc in docs):
+        pdf = _merge_external(pdf, docs, pages)
+    total = len(document.pages)
+    return Compiled(pdf=pdf, signature=signature, page_count=total, toc=_toc(docs, pages, total))

@@ -1,0 +1,310 @@
+"""花名册: the 低保 and 低保边缘 rosters as real .xlsx, streamed with openpyxl's write-only mode.
+
+Who is on a roster: every member with an open AssistanceRecord (no end date) of the roster's kinds.
+Write-only mode keeps memory flat as rows grow (scale-performance-security.md B.2); it still writes
+merged cells, print titles and page setup, which are kept on the worksheet and emitted at close.
+"""
+
+from copy import copy
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from households import idnumber
+from households.models import AssistanceRecord, Household, Member, Village
+from xixin_dibao import clock
+
+from .xlsx import safe_cell_value
+
+
+@dataclass(frozen=True)
+class RosterKind:
+    code: str
+    title: str
+    kinds: tuple[str, ...]
+    filename: str
+
+
+ROSTER_KINDS = {
+    "dibao": RosterKind(
+        "dibao",
+        "低保对象花名册",
+        (AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE),
+        "低保",
+    ),
+    "marginal": RosterKind(
+        "marginal", "低保边缘家庭花名册", (AssistanceRecord.Kind.MARGINAL,), "低保边缘"
+    ),
+}
+
+# 类别 column: whole household or single-person route (rules.md §4).
+CATEGORY_LABELS = {
+    AssistanceRecord.Kind.DIBAO: "整户",
+    AssistanceRecord.Kind.DIBAO_SINGLE: "单人户",
+    AssistanceRecord.Kind.MARGINAL: "整户",
+}
+RELATION_LABELS = dict(Member.Relation.choices)
+
+# (header, width, group header or None, number format)
+COLUMNS = [
+    ("序号", 6, None, None),
+    ("村", 10, None, None),
+    ("组", 8, None, None),
+    ("户主", 10, None, None),
+    ("姓名", 10, "保障对象", None),
+    ("与户主关系", 10, "保障对象", None),
+    ("身份证号", 21, "保障对象", None),
+    ("家庭人口", 8, None, None),
+    ("保障人数", 8, "保障情况", None),
+    ("月保障金（元）", 12, "保障情况", "#,##0.00"),
+    ("类别", 8, "保障情况", None),
+    ("起始日期", 12, "保障情况", "yyyy-mm-dd"),
+]
+LAST_COL = get_column_letter(len(COLUMNS))
+HEADER_ROWS = "3:4"
+
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center")
+
+
+@dataclass
+class RosterResult:
+    rows: int = 0
+    households: set = field(default_factory=set)
+    total_amount: object = 0
+
+
+def roster_queryset(*, user, kind: str, village: Village | None = None):
+    """Open assistance records of the roster's kinds, in the user's scope, as value tuples."""
+    spec = ROSTER_KINDS[kind]
+    households = Household.objects.for_user(user)
+    if village is not None:
+        households = households.filter(village=village)
+    household_size = (
+        Member.objects.filter(household=OuterRef("member__household"), exclusion="")
+        .order_by()
+        .values("household")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    covered = (
+        AssistanceRecord.objects.filter(
+            member__household=OuterRef("member__household"),
+            end_date__isnull=True,
+            kind__in=spec.kinds,
+        )
+        .order_by()
+        .values("member__household")
+        .annotate(n=Count("member", distinct=True))
+        .values("n")
+    )
+    head_first = Case(
+        When(member__relation=Member.Relation.HEAD, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return (
+        AssistanceRecord.objects.filter(
+            end_date__isnull=True, kind__in=spec.kinds, member__household__in=households
+        )
+        .annotate(
+            household_size=Subquery(household_size, output_field=IntegerField()),
+            covered=Subquery(covered, output_field=IntegerField()),
+            head_first=head_first,
+        )
+        .order_by(
+            "member__household__village__code",
+            "member__household__group__number",
+            "member__household__code",
+            "head_first",
+            "member_id",
+        )
+        .values_list(
+            "member__household__village__name",
+            "member__household__group__name",
+            "member__household__head_name",
+            "member__name",
+            "member__relation",
+            "member__id_number",
+            "household_size",
+            "covered",
+            "monthly_amount",
+            "kind",
+            "start_date",
+            "member__household_id",
+        )
+    )
+
+
+def _text(value) -> str:
+    """User text for a cell: illegal XML characters dropped, formula starters neutralised."""
+    return safe_cell_value(ILLEGAL_CHARACTERS_RE.sub("", value or ""))
+
+
+class _RowCell(Cell):
+    """A styled cell reused for every row; its short repr keeps openpyxl's append path cheap."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<RowCell>"
+
+
+def _styled(ws, *, font=None, alignment=CENTER, border=BORDER, number_format=None):
+    cell = _RowCell(ws, row=1, column=1)
+    cell.border = border
+    cell.alignment = alignment
+    cell.font = font or Font(name="宋体", size=10)
+    if number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def _row(ws, values, template) -> list:
+    cells = []
+    for value in values:
+        cell = WriteOnlyCell(ws, value)
+        cell._style = copy(template._style)
+        cells.append(cell)
+    return cells
+
+
+def _write_header(ws, title: str, subtitle: str) -> None:
+    for i, (_, width, _, _) in enumerate(COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.row_dimensions[1].height = 30
+    title_cell = _styled(ws, font=Font(name="黑体", size=16, bold=True), border=Border())
+    title_cell.value = title
+    ws.append([title_cell])
+    sub_cell = _styled(ws, alignment=LEFT, border=Border())
+    sub_cell.value = subtitle
+    ws.append([sub_cell])
+    head = _styled(ws, font=Font(name="宋体", size=10, bold=True))
+    top, bottom = [], []
+    for i, (label, _, group, _) in enumerate(COLUMNS, start=1):
+        first_in_group = group and (i == 1 or COLUMNS[i - 2][2] != group)
+        top.append(group if first_in_group else (None if group else label))
+        bottom.append(label if group else None)
+    ws.append(_row(ws, top, head))
+    ws.append(_row(ws, bottom, head))
+    ws.merged_cells.add(f"A1:{LAST_COL}1")
+    ws.merged_cells.add(f"A2:{LAST_COL}2")
+    for first, last, group in _header_runs():
+        rows = "3:3" if group else "3:4"
+        a, b = rows.split(":")
+        ws.merged_cells.add(f"{get_column_letter(first)}{a}:{get_column_letter(last)}{b}")
+
+
+def _header_runs():
+    """(first column, last column, group) for each run of columns under one header cell."""
+    runs = []
+    for i, (_, _, group, _) in enumerate(COLUMNS, start=1):
+        if group and runs and runs[-1][2] == group:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i, group])
+    return runs
+
+
+def _page_setup(ws) -> None:
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_title_rows = HEADER_ROWS
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def scope_name(user, village: Village | None) -> str:
+    if village is not None:
+        return f"{village.township.name}{village.name}"
+    township = getattr(user, "township", None)
+    return township.name if township else "全乡"
+
+
+def write_roster(target, *, user, kind: str, village: Village | None = None, reveal: bool = False):
+    """Write the roster workbook to `target` (a path or a binary file) and return its totals."""
+    spec = ROSTER_KINDS[kind]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(spec.filename)
+    _page_setup(ws)
+    today = clock.today()
+    id_note = "身份证号为完整号码，请妥善保管" if reveal else "身份证号已隐藏中间数字"
+    _write_header(
+        ws,
+        f"{scope_name(user, village)}{spec.title}",
+        f"统计截至：{today.year}年{today.month}月{today.day}日　{id_note}",
+    )
+    body = [
+        _styled(ws, number_format=fmt, alignment=CENTER if i != 6 else LEFT)
+        for i, (_, _, _, fmt) in enumerate(COLUMNS)
+    ]
+    result = RosterResult()
+    total = 0
+    for row in roster_queryset(user=user, kind=kind, village=village).iterator(chunk_size=2000):
+        (village_name, group, head, name, relation, id_number, size, covered, amount, rkind, start,
+         household_id) = row  # fmt: skip
+        result.rows += 1
+        result.households.add(household_id)
+        total += amount or 0
+        values = (
+            result.rows,
+            _text(village_name),
+            _text(group),
+            _text(head),
+            _text(name),
+            RELATION_LABELS.get(relation, relation),
+            id_number if reveal else idnumber.mask(id_number),
+            size,
+            covered,
+            amount,
+            CATEGORY_LABELS.get(rkind, ""),
+            start,
+        )
+        for cell, value in zip(body, values, strict=True):
+            cell.value = value
+        ws.append(body)
+    result.total_amount = total
+    _write_footer(ws, result, body)
+    wb.save(target)
+    return result
+
+
+def _write_footer(ws, result: RosterResult, body) -> None:
+    first = result.rows + 5  # title, subtitle, two header rows, then data from row 5
+    totals = [None] * len(COLUMNS)
+    totals[0] = "合计"
+    totals[3] = f"{len(result.households)}户"
+    totals[4] = f"{result.rows}人"
+    totals[9] = result.total_amount
+    for cell, value in zip(body, totals, strict=True):
+        cell.value = value
+    ws.append(body)
+    ws.merged_cells.add(f"A{first}:C{first}")
+    ws.append([])
+    sign = _styled(ws, alignment=LEFT, border=Border())
+    line = [None] * len(COLUMNS)
+    line[0], line[4], line[8] = "制表人：", "审核人：", "日期：　　年　　月　　日"
+    ws.append(_row(ws, line, sign))
+    row = first + 2
+    for cols in ("A:D", "E:H", f"I:{LAST_COL}"):
+        a, b = cols.split(":")
+        ws.merged_cells.add(f"{a}{row}:{b}{row}")
+
+
+def roster_filename(*, user, kind: str, village: Village | None, day: date | None = None) -> str:
+    day = day or clock.today()
+    return f"{scope_name(user, village)}{ROSTER_KINDS[kind].filename}花名册_{day:%Y%m%d}.xlsx"
