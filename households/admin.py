@@ -10,6 +10,7 @@ from .models import (
     Village,
     VillageGroup,
 )
+from .resources import TownshipResource, VillageGroupResource, VillageResource
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -27,7 +28,15 @@ class ScopedAdmin(admin.ModelAdmin):
 
 @admin.register(Township)
 class TownshipAdmin(ImportExportModelAdmin):
+    resource_classes = [TownshipResource]
     list_display = ["code", "name", "county"]
+
+
+@admin.register(VillageGroup)
+class VillageGroupAdmin(ImportExportModelAdmin):
+    resource_classes = [VillageGroupResource]
+    list_display = ["village", "number", "name"]
+    list_filter = ["village"]
 
 
 class GroupInline(admin.TabularInline):
@@ -37,6 +46,7 @@ class GroupInline(admin.TabularInline):
 
 @admin.register(Village)
 class VillageAdmin(ImportExportModelAdmin):
+    resource_classes = [VillageResource]
     list_display = ["code", "name", "township", "urban_rural_class"]
     list_filter = ["township"]
     inlines = [GroupInline]

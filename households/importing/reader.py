@@ -45,14 +45,29 @@ class ImportAborted(Exception):
     """A problem with the whole file (unsafe, unreadable, too many rows): nothing else is checked."""
 
 
+def _unsafe(exc: BaseException) -> UnsafeUpload:
+    """Translate a parser failure; openpyxl wraps defusedxml's refusal in a ValueError."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return UnsafeUpload(XML_BOMB_MESSAGE)
+        seen = seen.__cause__ or seen.__context__
+    return UnsafeUpload(UNREADABLE_MESSAGE)
+
+
 def open_workbook(fileobj):
     """Open read-only, values only (cached results of formulas), external links dropped."""
     try:
         return load_workbook(fileobj, read_only=True, data_only=True, keep_links=False)
-    except DefusedXmlException as exc:
-        raise UnsafeUpload(XML_BOMB_MESSAGE) from exc
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError) as exc:
-        raise UnsafeUpload(UNREADABLE_MESSAGE) from exc
+    except (
+        DefusedXmlException,
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        TypeError,
+    ) as exc:
+        raise _unsafe(exc) from exc
 
 
 def find_sheet(workbook, name: str):
@@ -111,10 +126,8 @@ def iter_rows(ws, spec: Sheet, positions: list, *, max_rows: int, progress=None)
                 progress(data_rows)
             n = len(row)
             yield number, [row[p] if p is not None and p < n else None for p in positions]
-    except DefusedXmlException as exc:
-        raise UnsafeUpload(XML_BOMB_MESSAGE) from exc
-    except (zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:
-        raise UnsafeUpload(UNREADABLE_MESSAGE) from exc
+    except (DefusedXmlException, zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:
+        raise _unsafe(exc) from exc
 
 
 def prepare(ws):

@@ -139,10 +139,8 @@ class Writer:
                 hh.existing = Household(code=hh.code, village_id=hh.village_id, **hh.fields)
                 new.append(hh.existing)
                 continue
-            before = snapshot(ex)
-            for key, value in hh.fields.items():
-                setattr(ex, key, value)
-            if snapshot(ex) == before:
+            before = _apply(ex, hh.fields)
+            if before is None:
                 self.summary.households_unchanged += 1
                 continue
             ex.version += 1
@@ -159,25 +157,22 @@ class Writer:
         update_fields = set()
         for hh in self.imp.households.values():
             for d in hh.members:
-                fields = d.fields
                 if d.existing is None:
-                    m = Member(household_id=hh.existing.pk, **fields)
-                    new.append(m)
-                else:
-                    m = d.existing
-                    before = snapshot(m)
-                    for key, value in fields.items():
-                        setattr(m, key, value)
-                if m.id_number:
-                    m.sex, m.birth_date = _sex_and_birth(m.id_number)
-                d.instance = m
-                if d.existing is not None and snapshot(m) != before:
-                    changed.append((m, before))
-                    update_fields.update(fields)
+                    d.instance = Member(household_id=hh.existing.pk, **d.fields)
+                    if d.instance.id_number:
+                        d.instance.sex, d.instance.birth_date = _sex_and_birth(d.id_number)
+                    new.append(d.instance)
+                    continue
+                # An existing member was matched by this ID number (or, without one, by name),
+                # so the number and what derives from it do not change here.
+                d.instance = d.existing
+                before = _apply(d.existing, d.fields)
+                if before is not None:
+                    changed.append((d.existing, before))
+                    update_fields.update(d.fields)
         self._create(Member, new, "家庭成员")
         if changed:
-            fields = sorted(update_fields | {"sex", "birth_date"})
-            self._update(Member, changed, fields, "家庭成员")
+            self._update(Member, changed, sorted(update_fields), "家庭成员")
         self.summary.members_created = len(new)
         self.summary.members_updated = len(changed)
 
@@ -226,6 +221,16 @@ class Writer:
         self._create(model, new, what)
         self.summary.rows_created[sheet_name] = len(new)
         self.summary.rows_deleted[sheet_name] = len(gone)
+
+
+def _apply(obj, fields: dict) -> dict | None:
+    """Set `fields` on `obj`; return its snapshot from before, or None when nothing changes."""
+    if all(getattr(obj, key) == value for key, value in fields.items()):
+        return None
+    before = snapshot(obj)
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    return before
 
 
 def _sex_and_birth(number: str):

@@ -508,3 +508,15 @@ def test_background_job_failure_keeps_nothing_and_offers_error_report(
     assert [c.value for c in report.active[2]][:3] == ["家庭成员", 5, "身份证号（J列）"]
     assert Household.objects.count() == 0
     assert list(Path(tmp_path, "imports").iterdir()) == []  # upload deleted after abort
+
+
+def test_import_format_doc_names_every_column():
+    from households.importing import columns as C
+
+    doc = (Path(__file__).resolve().parents[2] / "households" / "IMPORT_FORMAT.md").read_text()
+    for spec in C.SHEETS:
+        assert f"工作表“{spec.name}”" in doc
+        for col in spec.columns:
+            assert f"| {col.header} |" in doc
+            for label in col.allowed_labels():
+                assert label in doc
