@@ -220,7 +220,7 @@ def dashboard_export(request, campaign):
     """The dashboard's tables as .xlsx (figures only, no personal data)."""
     from openpyxl import Workbook
 
-    from archives.xlsx import safe_cell_value
+    from households.xlsx_cells import safe_row
 
     snapshot = dashboard.current_snapshot(campaign)
     workbook = Workbook(write_only=True)
@@ -231,17 +231,17 @@ def dashboard_export(request, campaign):
         ["数据更新于", f"{computed:%Y-%m-%d %H:%M}"],
         ["统计日期", snapshot.as_of.isoformat()],
     ):
-        info.append([safe_cell_value(v) for v in line])
+        info.append(safe_row(info, line))
     for table in all_tables(snapshot.data):
         sheet = workbook.create_sheet(table.title[:31])
-        sheet.append([safe_cell_value(h) for h in ["村", *table.headers]])
+        sheet.append(safe_row(sheet, ["村", *table.headers]))
         for row in table.rows:
             values = [
                 round(c.value, 4) if c.pct and c.value is not None else c.value for c in row.cells
             ]
-            sheet.append([safe_cell_value(row.label), *values])
+            sheet.append(safe_row(sheet, [row.label, *values]))
         if table.note:
-            sheet.append([safe_cell_value("说明：" + table.note)])
+            sheet.append(safe_row(sheet, ["说明：" + table.note]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     record_security(kind=AuditEvent.Kind.EXPORT, request=request, summary="导出进度看板统计表")

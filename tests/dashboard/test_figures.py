@@ -1,5 +1,7 @@
 """Every dashboard figure against a hand-counted township (tests/dashboard/conftest.py)."""
 
+from datetime import date
+
 import pytest
 
 from xixin_dibao import dashboard
@@ -34,3 +36,47 @@ def test_total_is_the_sum_of_the_villages(dataset, campaign):
             total[key] += value
     assert public(data["total"]) == public(total)
     assert data["total"]["scope_total"] == 10
+
+
+def test_before_the_outreach_deadline_nothing_is_overdue(dataset, campaign):
+    data = dashboard.compute(campaign, date(2022, 11, 2))  # the deadline day itself still counts
+    assert data["total"]["outreach_pending"] == 1
+    assert data["total"]["outreach_overdue"] == 0
+    assert data["total"]["verification_overdue"] == 0
+
+
+def test_after_the_cutoff_open_cases_are_overdue(dataset, campaign, village_a):
+    data = dashboard.compute(campaign, date(2022, 11, 22))
+    rows = {row["id"]: row["f"] for row in data["villages"]}
+    assert rows[village_a.pk]["verification_overdue"] == 2
+    assert data["total"]["outreach_overdue"] == 1
+    assert data["total"]["verification_overdue"] == 2
+
+
+def test_lookback_and_exits_only_count_up_to_today(dataset, campaign):
+    data = dashboard.compute(campaign, date(2022, 2, 1))  # before H4 left and H9's member died
+    total = data["total"]
+    assert total["exits_registry_persons"] == 0
+    # H3 (case source), H4 (its stored screening result says 回头看), H7 (refused application);
+    # H9's member had not died yet.
+    assert total["scope_lookback"] == 3
+
+
+def test_exit_with_no_reason_is_counted_as_such(dataset, campaign):
+    from households.models import AssistanceRecord
+
+    AssistanceRecord.objects.filter(exit_reason="income_rose").update(exit_reason="")
+    total = dashboard.compute(campaign, MID_CAMPAIGN)["total"]
+    assert total["exits_registry_households_none"] == 1
+    assert total["exits_registry_persons_none"] == 1
+    assert total["exits_registry_persons_income_rose"] == 0
+
+
+def test_villages_without_data_show_zeros_and_keep_their_order(db, campaign):
+    from tests.factories import VillageFactory
+
+    VillageFactory(code="500240214205", name="白果村")
+    VillageFactory(code="500240214203", name="丰田村")
+    data = dashboard.compute(campaign, MID_CAMPAIGN)
+    assert [v["name"] for v in data["villages"]] == ["丰田村", "白果村"]
+    assert all(v == 0 for v in public(data["total"]).values())
