@@ -277,3 +277,64 @@ def test_rescreen_button_respects_roles_and_villages(
     assert client_for(leader).post(url).status_code == 403
     assert client_for(officer_b).post(url).status_code == 404
     assert not ScreeningResult.objects.exists()
+
+
+def test_large_export_runs_as_a_job_with_a_download(
+    client_for, office_user, screened, monkeypatch, django_capture_on_commit_callbacks
+):
+    from screening import views
+
+    monkeypatch.setattr(views, "EXPORT_SYNC_LIMIT", 2)
+    client = client_for(office_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("screening:export"), {"village": "", "sort": "income"})
+    job = Job.objects.get(kind="screening_export")
+    assert response.url == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.status == "done" and job.message == "已导出 5 户。"
+    download = client.get(reverse("job_download", args=[job.pk]))
+    sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
+    incomes = [r[5] for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert len(incomes) == 5 and incomes == sorted(incomes)
+
+
+def test_lookback_and_what_if_query_counts_do_not_grow(
+    client_for, office_user, campaign, village_a, django_assert_max_num_queries
+):
+    client = client_for(office_user)
+
+    def add(n):
+        for _ in range(n):
+            h = family(village_a, income="3000")
+            ApplicationFactory(household=h, applied_on=date(2022, 1, 5))
+        services.screen_households(campaign=campaign)
+
+    add(2)
+    counts = {}
+    for name, query in (("lookback", {}), ("what_if", {"dibao_standard_monthly": "700"})):
+        with django_assert_max_num_queries(30) as ctx:
+            client.get(reverse(f"screening:{name}"), query)
+        counts[name] = len(ctx.captured_queries)
+    add(30)
+    for name, query in (("lookback", {}), ("what_if", {"dibao_standard_monthly": "700"})):
+        with django_assert_max_num_queries(counts[name]):
+            response = client.get(reverse(f"screening:{name}"), query)
+    assert len(response.context["report"].changes) == 0
+    assert response.context["report"].household_count == 32
+
+
+def test_household_page_queries_do_not_grow_with_history(
+    client_for, office_user, campaign, village_a, django_assert_max_num_queries
+):
+    household = family(village_a, income="10000")
+    client = client_for(office_user)
+    services.screen_household(household_id=household.pk)
+    with django_assert_max_num_queries(40) as first:
+        client.get(household.get_absolute_url())
+    for monthly in ("590", "600", "610", "620"):
+        campaign.dibao_standard_monthly = Decimal(monthly)
+        campaign.save()
+        services.screen_household(household_id=household.pk)
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        body = client.get(household.get_absolute_url()).content.decode()
+    assert "历次研判结果（4 次" in body
