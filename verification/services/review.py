@@ -63,6 +63,8 @@ def income_basis(case: Case) -> IncomeBasis:
     info = screening_link.current_results(case.campaign, [case.household_id]).get(case.household_id)
     if info is None or info.per_capita_income_annual is None:
         return IncomeBasis(None, "", counted)
+    if info.member_count and not singles:
+        counted = info.member_count
     monthly = (Decimal(info.per_capita_income_annual) / 12).quantize(CENT, ROUND_HALF_UP)
     return IncomeBasis(monthly, ReviewDecision.IncomeSource.SCREENING, counted)
 

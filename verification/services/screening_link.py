@@ -17,6 +17,7 @@ CANDIDATE_OUTCOMES = ("dibao", "marginal", "manual_review")
 class ScreeningInfo:
     outcome: str
     per_capita_income_annual: Decimal | None
+    member_count: int | None = None  # members counted by the screening, when it says
 
 
 def result_model():
@@ -37,10 +38,10 @@ def current_results(campaign, household_ids=None) -> dict[int, ScreeningInfo]:
     qs = model.objects.filter(campaign=campaign, is_current=True)
     if household_ids is not None:
         qs = qs.filter(household_id__in=list(household_ids))
-    rows = qs.order_by("household_id", "pk").values_list(
-        "household_id", "outcome", "per_capita_income"
-    )
-    return {hid: ScreeningInfo(outcome, pci) for hid, outcome, pci in rows}
+    fields = ["household_id", "outcome", "per_capita_income"]
+    has_count = any(f.name == "member_count" for f in model._meta.get_fields())
+    rows = qs.order_by("household_id", "pk").values_list(*fields, *(["member_count"] * has_count))
+    return {row[0]: ScreeningInfo(*row[1:]) for row in rows}
 
 
 def screened_household_ids(campaign):
