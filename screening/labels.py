@@ -47,6 +47,17 @@ PARAM_LABELS = {
     "single_person_since": "单人户纳入起始日",
     "as_of": "研判基准日",
 }
+MONEY_PARAMETERS = frozenset(
+    {
+        "dibao_standard_annual",
+        "marginal_line",
+        "near_line_band",
+        "minimum_wage_monthly",
+        "tuopin_income_screen",
+        "expenditure_income_ceiling",
+    }
+)
+RATE_PARAMETERS = frozenset({"employment_cost_rate", "rigid_expense_share"})
 
 
 def outcome_label(value: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .labels import GROUP_LABELS, PARAM_LABELS, flag_label
+from .labels import GROUP_LABELS, MONEY_PARAMETERS, PARAM_LABELS, RATE_PARAMETERS, flag_label
 from .rules import INCOME_KIND_LABELS, INCOME_SOURCE_LABELS
 
 
@@ -58,5 +58,17 @@ def explanation(data: dict) -> dict:
 
 
 def parameters(params: dict) -> list[tuple[str, str]]:
-    """The stored policy snapshot as (label, value) rows, in reading order."""
-    return [(label, str(params[name])) for name, label in PARAM_LABELS.items() if name in params]
+    """The stored policy snapshot as (label, value) rows, in reading order (money as 6,972.00)."""
+    return [
+        (label, format_parameter(name, params[name]))
+        for name, label in PARAM_LABELS.items()
+        if name in params
+    ]
+
+
+def format_parameter(name: str, value) -> str:
+    if name in MONEY_PARAMETERS:
+        return f"{Decimal(value):,.2f}"
+    if name in RATE_PARAMETERS:
+        return _percent(value)
+    return str(value)

@@ -39,6 +39,7 @@ from .rules import (
 )
 
 CHUNK_SIZE = 2000
+CENT = Decimal("0.01")
 # Bump when the mapping below changes meaning, so stored fingerprints stop matching.
 FACTS_VERSION = "1"
 DIBAO_KINDS = frozenset({AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE})
@@ -120,7 +121,7 @@ def policy_from_campaign(campaign, *, as_of: date, overrides: dict | None = None
     when the resulting numbers are invalid.
     """
     values = {name: getattr(campaign, name) for name in _SAME_NAME}
-    values["dibao_standard_annual"] = campaign.dibao_standard_monthly * 12
+    values["dibao_standard_annual"] = (campaign.dibao_standard_monthly * 12).quantize(CENT)
     values["exempt_vehicle_kinds"] = frozenset(
         campaign.exempt_vehicle_kinds or DEFAULT_EXEMPT_VEHICLE_KINDS
     )
@@ -131,7 +132,7 @@ def policy_from_campaign(campaign, *, as_of: date, overrides: dict | None = None
     overrides = dict(overrides or {})
     monthly = overrides.pop("dibao_standard_monthly", None)
     if monthly is not None:
-        overrides["dibao_standard_annual"] = Decimal(monthly) * 12
+        overrides["dibao_standard_annual"] = (Decimal(monthly) * 12).quantize(CENT)
     return replace(policy, **overrides) if overrides else policy
 
 

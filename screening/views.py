@@ -17,7 +17,7 @@ from households.models import Campaign, Village
 from households.views import get_visible_household
 from xixin_dibao import jobs
 from xixin_dibao.audit import record_security
-from xixin_dibao.models import AuditEvent
+from xixin_dibao.models import AuditEvent, Job
 
 from . import services, tasks
 from .export import write_queue
@@ -153,6 +153,18 @@ def start_run(request):
         messages.error(request, "发起失败：所选的村不在本工作方案范围内。")
         return redirect("screening:queue")
     village = form.cleaned_data["village"]
+    running = (
+        Job.objects.filter(
+            kind="screening",
+            status__in=[Job.Status.PENDING, Job.Status.RUNNING],
+            params__campaign_id=campaign.pk,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if running is not None:
+        messages.warning(request, f"“{running.title}”尚未完成，请等它完成后再发起。")
+        return redirect(running)
     job = jobs.start_job(
         kind="screening",
         title=f"重新研判：{village.name if village else '全乡'}",
@@ -182,7 +194,7 @@ def rescreen_household(request, pk):
     return redirect(household)
 
 
-LOOKBACK_KINDS = {"": "全部", "exit": "2021年以来退出低保", "refused": "申请低保未获通过"}
+LOOKBACK_KINDS = {"": "全部", "exit": "退出低保", "refused": "申请低保未获通过"}
 
 
 @login_required

@@ -14,6 +14,7 @@ from xixin_dibao import clock
 
 from .labels import PARAM_LABELS, outcome_label
 from .models import ScreeningResult
+from .presentation import format_parameter
 from .registry import (
     chunk_querysets,
     facts_from_bundle,
@@ -91,7 +92,7 @@ class WhatIfReport:
 def _parameters(base: CampaignPolicy, other: CampaignPolicy) -> list[tuple[str, str, str]]:
     old, new = policy_to_dict(base), policy_to_dict(other)
     return [
-        (label, str(old[name]), str(new[name]))
+        (label, format_parameter(name, old[name]), format_parameter(name, new[name]))
         for name, label in PARAM_LABELS.items()
         if old.get(name) != new.get(name)
     ]

@@ -4,7 +4,7 @@ from django import template
 
 from screening.labels import GROUP_LABELS, flag_label, outcome_label
 from screening.models import ScreeningResult
-from screening.presentation import explanation, parameters
+from screening.presentation import explanation, format_parameter, parameters
 from screening.services import campaign_for_household
 
 register = template.Library()
@@ -63,3 +63,9 @@ def group_name(number: int) -> str:
 def group_mark(number: int) -> str:
     """②: the circled group number, short enough for a table cell."""
     return GROUP_LABELS.get(number, str(number))[:1]
+
+
+@register.filter
+def money_text(value) -> str:
+    """A stored amount ("6972.00") as 6,972.00."""
+    return format_parameter("dibao_standard_annual", value) if value not in (None, "") else "—"

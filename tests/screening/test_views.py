@@ -212,7 +212,7 @@ def test_what_if_lists_changes_by_village_without_saving(
     rows = {v.name: (v.households, v.changed) for v in report.by_village}
     assert rows == {"保合村": (3, 1), "万寿村": (2, 0)}
     body = response.content.decode()
-    assert "低保边缘→低保 1 户" in body and "7200.00" in body
+    assert "低保边缘→低保 1 户" in body and "<strong>7,200.00</strong>" in body
     assert list(ScreeningResult.objects.values_list("pk", "outcome", "is_current")) == before
 
 
@@ -243,7 +243,7 @@ def test_household_page_explains_the_verdict(client_for, officer_a, campaign, vi
     assert expected in body
     assert "工资性收入 5,800.00 元，按 30% 扣除必要就业成本 1,740.00 元" in body
     assert "家庭年收入合计" in body and "4,060.00 元" in body
-    assert "本次研判使用的政策参数" in body and "6972.00" in body
+    assert "本次研判使用的政策参数" in body and "<dd>6,972.00</dd>" in body
 
 
 def test_household_page_keeps_earlier_verdicts(client_for, office_user, campaign, village_a):
@@ -255,7 +255,7 @@ def test_household_page_keeps_earlier_verdicts(client_for, office_user, campaign
     body = client_for(office_user).get(household.get_absolute_url()).content.decode()
     assert "历次研判结果（1 次" in body
     assert "结论由“低保边缘”变为“低保”" in body
-    assert "6972.00" in body and "7200.00" in body
+    assert "6,972.00" in body and "7,200.00" in body
 
 
 def test_household_page_before_any_screening_offers_to_screen(
@@ -338,3 +338,16 @@ def test_household_page_queries_do_not_grow_with_history(
     with django_assert_max_num_queries(len(first.captured_queries)):
         body = client.get(household.get_absolute_url()).content.decode()
     assert "历次研判结果（4 次" in body
+
+
+def test_a_second_run_waits_for_the_first(client_for, office_user, campaign):
+    running = Job.objects.create(
+        kind="screening",
+        title="重新研判：全乡",
+        owner=office_user,
+        status="running",
+        params={"campaign_id": campaign.pk},
+    )
+    response = client_for(office_user).post(reverse("screening:run"), {"village": ""})
+    assert response.url == running.get_absolute_url()
+    assert Job.objects.count() == 1
