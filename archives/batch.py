@@ -16,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 from households.models import Household
+from households.xlsx_cells import safe_cell_value
 
 from .files import (
     TEMP_SUFFIX,
@@ -27,7 +28,6 @@ from .files import (
 )
 from .models import Dossier
 from .services import ensure_dossier
-from .xlsx import safe_cell_value
 
 logger = logging.getLogger(__name__)
 

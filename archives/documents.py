@@ -29,6 +29,8 @@ KIND_ALIASES = {
     "review": DocumentKind.REVIEW,
     "review_decision": DocumentKind.REVIEW,
     "refusal_notice": DocumentKind.NOTICE,
+    "ineligibility_notice": DocumentKind.NOTICE,
+    "review_record": DocumentKind.REVIEW,
     "approval": DocumentKind.APPROVAL_FORM,
     "exit_notice": DocumentKind.EXIT,
     "auto_exit": DocumentKind.EXIT,

@@ -3,7 +3,6 @@
 from django import forms
 
 from .models import DocumentKind, Group, default_group
-from .scans import ScanError, read_scan
 
 
 class ScanUploadForm(forms.Form):
@@ -24,11 +23,21 @@ class ScanUploadForm(forms.Form):
     note = forms.CharField(label="备注", max_length=200, required=False)
 
     def clean_file(self):
+        """Images must decode: a broken JPEG would otherwise be filed (PDFs are checked on save)."""
         upload = self.cleaned_data["file"]
-        try:
-            self.cleaned_data["scan"] = read_scan(upload)
-        except ScanError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+        upload.seek(0)
+        head = upload.read(8)
+        upload.seek(0)
+        if head.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+            from PIL import Image
+
+            try:
+                with Image.open(upload) as image:
+                    image.verify()
+            except Exception as exc:
+                raise forms.ValidationError("图片文件已损坏或不完整，无法读取。") from exc
+            finally:
+                upload.seek(0)
         return upload
 
     def clean(self):

@@ -12,16 +12,15 @@ from datetime import date
 from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Value, When
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from households import idnumber
 from households.models import AssistanceRecord, Household, Member, Village
+from households.xlsx_cells import safe_cell_value
 from xixin_dibao import clock
-
-from .xlsx import safe_cell_value
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,7 @@ def roster_queryset(*, user, kind: str, village: Village | None = None):
 
 def _text(value) -> str:
     """User text for a cell: illegal XML characters dropped, formula starters neutralised."""
-    return safe_cell_value(ILLEGAL_CHARACTERS_RE.sub("", value or ""))
+    return safe_cell_value(value or "")
 
 
 class _RowCell(Cell):

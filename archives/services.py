@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 
 from households.models import Household, Village
+from verification.scans import store_scan
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.jobs import start_job
 from xixin_dibao.models import AuditEvent, Job
@@ -18,7 +19,6 @@ from xixin_dibao.models import AuditEvent, Job
 from .compile import compile_dossier, dossier_plan
 from .files import atomic_write, household_file_stem, media_path, sha256_bytes, sha256_file
 from .models import KIND_ORDER, Dossier, DossierDocument, Group
-from .scans import Scan, store_scan
 
 CANNOT_EDIT = "您没有整理这户档案的权限。"
 
@@ -129,7 +129,7 @@ def add_scan(
     *,
     household: Household,
     actor,
-    scan: Scan,
+    upload,
     kind: str,
     title: str,
     doc_number: str = "",
@@ -138,9 +138,14 @@ def add_scan(
     group: str = "",
     note: str = "",
 ) -> DossierDocument:
-    """File an uploaded scan in the household's dossier and rebuild the dossier after commit."""
+    """File an uploaded scan in the household's dossier and rebuild the dossier after commit.
+
+    The file is checked and stored by verification.scans.store_scan (type by magic bytes, size
+    limit, generated name); raises its ScanError with a Chinese message.
+    """
     require_can_edit(actor, household)
-    relative = store_scan(household_id=household.pk, scan=scan)
+    stored = store_scan(upload)
+    relative = stored.path
     with transaction.atomic():
         document = DossierDocument.objects.create(
             household=household,
@@ -151,13 +156,13 @@ def add_scan(
             doc_number=doc_number,
             responsible=responsible,
             date=date,
-            page_count=scan.page_count,
+            page_count=stored.pages,
             order=KIND_ORDER.get(kind, 0),
             source=DossierDocument.Source.UPLOADED,
             file=relative,
-            content_type=scan.content_type,
-            sha256=scan.sha256,
-            size=scan.size,
+            content_type=stored.content_type,
+            sha256=sha256_file(media_path(relative)),
+            size=stored.size,
             note=note,
             uploaded_by=actor,
         )

@@ -1,4 +1,6 @@
-"""Celery tasks for dossiers, on the "dossiers" queue. Each takes ids and is idempotent.
+"""Celery tasks for dossiers, routed to the "dossiers" queue (settings.CELERY_TASK_ROUTES).
+
+Each takes ids and is idempotent.
 
 A batch is a chord: one task per chunk of ~50 households, then one task that completes the folder
 and writes the ZIP. With acks_late a killed worker's chunk is delivered again; it skips households
@@ -26,7 +28,6 @@ from .batch import (
 from .services import ensure_dossier
 
 logger = logging.getLogger(__name__)
-QUEUE = "dossiers"
 
 
 def _open_job(job_id: int) -> Job | None:
@@ -47,7 +48,7 @@ def batch_dir(job: Job):
     return folder
 
 
-@shared_task(queue=QUEUE)
+@shared_task
 def build_dossier_batch(job_id: int) -> None:
     """Split the job's households into chunks and run them, then finish (a chord)."""
     job = _open_job(job_id)
@@ -64,7 +65,7 @@ def build_dossier_batch(job_id: int) -> None:
     chord(header)(finish_dossier_batch.si(job_id))
 
 
-@shared_task(queue=QUEUE)
+@shared_task
 def build_dossier_chunk(job_id: int, household_ids: list[int]) -> list[str]:
     """Export one chunk of households into the job's folder (skipping those already there)."""
     job = _open_job(job_id)
@@ -81,7 +82,7 @@ def build_dossier_chunk(job_id: int, household_ids: list[int]) -> list[str]:
     return run_chunk(household_ids, out, actor=job.owner, on_progress=progress)
 
 
-@shared_task(queue=QUEUE)
+@shared_task
 def finish_dossier_batch(job_id: int) -> None:
     """Fill any gaps, write the ZIP atomically and mark the job done."""
     job = _open_job(job_id)
@@ -104,7 +105,7 @@ def finish_dossier_batch(job_id: int) -> None:
         fail_job(job, f"生成档案包失败：{exc}")
 
 
-@shared_task(queue=QUEUE)
+@shared_task
 def rebuild_dossier(household_id: int, user_id: int | None = None) -> None:
     """Bring one household's dossier up to date (after a scan upload)."""
     household = Household.objects.filter(pk=household_id).first()

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from households.models import Village
 from households.views import get_visible_household
+from verification.scans import ScanError, scan_response
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent, Job
 
@@ -106,20 +107,24 @@ def upload(request, pk):
     form = ScanUploadForm(request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
-        services.add_scan(
-            household=household,
-            actor=request.user,
-            scan=data["scan"],
-            kind=data["kind"],
-            group=data["group"],
-            title=data["title"],
-            doc_number=data["doc_number"],
-            responsible=data["responsible"],
-            date=data["date"],
-            note=data["note"],
-        )
-        messages.success(request, f"已归档：{data['title']}。档案PDF已按新内容更新。")
-        return redirect("archives:household", pk=household.pk)
+        try:
+            services.add_scan(
+                household=household,
+                actor=request.user,
+                upload=data["file"],
+                kind=data["kind"],
+                group=data["group"],
+                title=data["title"],
+                doc_number=data["doc_number"],
+                responsible=data["responsible"],
+                date=data["date"],
+                note=data["note"],
+            )
+        except ScanError as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(request, f"已归档：{data['title']}。档案PDF已按新内容更新。")
+            return redirect("archives:household", pk=household.pk)
     messages.error(request, "上传失败：请按红色提示修改，已填写的内容都保留着（文件需重新选择）。")
     return _dossier_page(request, household, form, status=400)
 
@@ -161,9 +166,7 @@ def scan_download(request, pk, doc_pk):
     document = get_object_or_404(
         DossierDocument, pk=doc_pk, household=household, source=DossierDocument.Source.UPLOADED
     )
-    path = media_path(document.file)
-    if not path.is_file():
-        raise Http404("文件不存在")
+    response = scan_response(document.file, document.title.replace("/", "_"), inline=False)
     record_security(
         kind=AuditEvent.Kind.EXPORT,
         request=request,
@@ -172,10 +175,7 @@ def scan_download(request, pk, doc_pk):
         object_id=document.pk,
         household_id=household.pk,
     )
-    name = f"{document.title}{path.suffix}".replace("/", "_").replace("\\", "_")
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=name, content_type=document.content_type
-    )
+    return response
 
 
 @login_required

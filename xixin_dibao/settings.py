@@ -192,6 +192,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 3000
 CELERY_TASK_TIME_LIMIT = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ROUTES = {"archives.tasks.*": {"queue": "dossiers"}}
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "verification.tasks.enforce_deadlines", "schedule": 3600.0},
     "refresh-dashboard": {"task": "xixin_dibao.tasks.refresh_dashboard", "schedule": 300.0},

@@ -13,7 +13,6 @@ from archives.compile import compile_dossier
 from archives.documents import Doc, sort_documents
 from archives.models import Group
 from archives.pdf import html_document
-from archives.scans import read_scan
 from archives.services import add_scan
 
 from .factories import RARE_NAMES, household_with_members, image_bytes, pdf_bytes, upload
@@ -70,7 +69,7 @@ def test_contents_list_page_numbers_match_the_pdf(monkeypatch, village_a, office
     add_scan(
         household=household,
         actor=office_user,
-        scan=read_scan(upload("a.pdf", pdf_bytes(pages=3))),
+        upload=upload("a.pdf", pdf_bytes(pages=3)),
         kind="id_copy",
         title="身份证户口簿复印件",
         date=date(2022, 10, 30),
@@ -78,7 +77,7 @@ def test_contents_list_page_numbers_match_the_pdf(monkeypatch, village_a, office
     add_scan(
         household=household,
         actor=office_user,
-        scan=read_scan(upload("b.png", image_bytes())),
+        upload=upload("b.png", image_bytes()),
         kind="lookback",
         title="回头看复核记录",
         date=date(2023, 3, 1),
@@ -123,11 +122,10 @@ def test_sort_puts_approval_set_first_then_later_material_by_date():
 
 def test_uploaded_later_material_files_after_the_approval_set(village_a, office_user):
     household = household_with_members(village_a)
-    scan = read_scan(upload("x.png", image_bytes()))
     add_scan(
         household=household,
         actor=office_user,
-        scan=scan,
+        upload=upload("x.png", image_bytes()),
         kind="exit",
         title="停发通知",
         date=date(2023, 5, 1),
@@ -136,7 +134,7 @@ def test_uploaded_later_material_files_after_the_approval_set(village_a, office_
     add_scan(
         household=household,
         actor=office_user,
-        scan=scan,
+        upload=upload("x.png", image_bytes()),
         kind="change",
         title="减发审批表",
         date=date(2023, 2, 1),
@@ -145,7 +143,7 @@ def test_uploaded_later_material_files_after_the_approval_set(village_a, office_
     add_scan(
         household=household,
         actor=office_user,
-        scan=scan,
+        upload=upload("x.png", image_bytes()),
         kind="id_copy",
         title="身份证复印件",
         date=date(2023, 6, 1),
