@@ -186,7 +186,8 @@ class Bundle:
         return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
-def chunked(ids: list[int], size: int = CHUNK_SIZE) -> Iterator[list[int]]:
+def chunked(ids: list[int], size: int | None = None) -> Iterator[list[int]]:
+    size = size or CHUNK_SIZE
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

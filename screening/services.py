@@ -1,10 +1,13 @@
 """Screen households against the campaign's rules and store the verdicts (洗府发〔2022〕156号 三).
 
-Bulk screening works in chunks of CHUNK_SIZE households. Per chunk it issues a fixed number of
-queries: 8 to read the registry, 1 for the current results, at most 2 UPDATEs and one INSERT per
-1,000 new results (a single executemany on SQLite). A household whose inputs (registry rows,
-parameters, rule-set version, as-of date) are unchanged since its current verdict keeps that
-verdict instead of getting a duplicate; `force=True` re-writes every verdict.
+Bulk screening works in chunks of CHUNK_SIZE (2,000) households. Per chunk it issues a fixed
+number of queries, whatever the chunk's size: 8 to read the registry, 1 for the current results,
+at most 2 UPDATEs and 1 INSERT (one executemany on SQLite); a run adds 4 (run row, scope ids,
+finish, audit). So 20 and 2,000 households cost the same; 10,000 cost five chunks' worth.
+
+A household whose inputs (registry rows, parameters, rule-set version, as-of date) are
+unchanged since its current verdict keeps that verdict instead of getting a duplicate;
+`force=True` re-writes every verdict.
 """
 
 from __future__ import annotations
@@ -66,13 +69,12 @@ def campaign_for_household(household: Household) -> Campaign | None:
 
 
 def _insert(results: list[ScreeningResult]) -> None:
-    """Write new results: bulk_create in batches of 1,000, or one executemany on SQLite.
-
-    Django caps SQLite inserts at 999 parameters (about 45 rows here), which would make the
-    number of queries grow with the chunk; one executemany of the same statement does not.
+    """Write one chunk's new results with one statement: a multi-row INSERT, or on SQLite one
+    executemany (Django caps SQLite inserts at 999 parameters, about 45 rows here, which would
+    make the number of queries grow with the chunk).
     """
     if connection.vendor != "sqlite":
-        ScreeningResult.objects.bulk_create(results, batch_size=1000)
+        ScreeningResult.objects.bulk_create(results, batch_size=CHUNK_SIZE)
         return
     columns = [f for f in ScreeningResult._meta.concrete_fields if not f.primary_key]
     query = InsertQuery(ScreeningResult)

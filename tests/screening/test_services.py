@@ -245,6 +245,18 @@ def test_bulk_screening_query_count_does_not_grow_with_households(campaign, vill
     assert small == large
 
 
+def test_each_further_chunk_adds_the_same_queries(campaign, village_a, monkeypatch):
+    from screening import registry
+
+    monkeypatch.setattr(registry, "CHUNK_SIZE", 10)
+    one_chunk = _screen_n(campaign, village_a, 10)
+    ScreeningRun.objects.all().delete()
+    two_chunks = _screen_n(campaign, village_a, 5)  # 15 households
+    ScreeningRun.objects.all().delete()
+    three_chunks = _screen_n(campaign, village_a, 10)  # 25 households
+    assert two_chunks - one_chunk == three_chunks - two_chunks > 0
+
+
 def test_bulk_screening_of_changed_data_uses_one_update_per_chunk(campaign, village_a):
     households = [family(village_a, income="3000") for _ in range(30)]
     services.screen_households(campaign=campaign)
