@@ -187,5 +187,7 @@ class RelativeForm(forms.Form):
 
 
 class BulletinForm(forms.Form):
-    title = forms.CharField(label="标题", max_length=200)
+    title = forms.CharField(
+        label="标题", max_length=200, widget=forms.TextInput(attrs={"size": 70})
+    )
     body = forms.CharField(label="正文", widget=forms.Textarea(attrs={"rows": 16}))

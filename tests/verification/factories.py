@@ -88,8 +88,8 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ReviewDecision
 
-    meeting = factory.SubFactory(MeetingFactory)
     case = factory.SubFactory(CaseFactory)
+    meeting = factory.SubFactory(MeetingFactory, campaign=factory.SelfAttribute("..case.campaign"))
     decision = ReviewDecision.Decision.INCLUDE_DIBAO
     reasons = "人均收入低于低保标准，入户调查属实"
     is_current = True

@@ -596,3 +596,84 @@ def test_meeting_detail_queries_do_not_grow(
     add(10)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(url("meeting_detail", meeting.pk))
+
+
+def test_objection_page_reopens_case(
+    client_for, campaign, village_a, office_user, officer_a, today
+):
+    from tests.verification.factories import notice_for
+
+    today(date(2022, 11, 25))
+    case = make_case(village_a, campaign, state=State.IN_NOTICE)
+    decision = DecisionFactory(case=case)
+    notice, _ = notice_for(case, decision, start=date(2022, 11, 24))
+    assert client_for(officer_a).get(url("objection_create", case.pk)).status_code == 403
+    response = client_for(office_user).post(
+        url("objection_create", case.pk),
+        {
+            "version": case.version,
+            "received_on": "2022-11-25",
+            "objector": "",
+            "content": "邻居反映该户儿子在外务工收入较高",
+            "action": "reinvestigate",
+        },
+        follow=True,
+    )
+    assert "已登记异议" in response.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.PENDING_VERIFICATION
+    listing = client_for(officer_a).get(url("objection_list")).content.decode()
+    assert "邻居反映该户儿子在外务工收入较高" in listing and "匿名" in listing
+    detail = client_for(office_user).get(url("notice_detail", notice.pk)).content.decode()
+    assert "已撤回" in detail
+
+
+def test_notices_of_other_villages_are_hidden_from_officers(
+    client_for, campaign, village_a, officer_a, officer_b
+):
+    from tests.verification.factories import notice_for
+
+    case = make_case(village_a, campaign, state=State.IN_NOTICE)
+    notice, _ = notice_for(case, DecisionFactory(case=case))
+    assert client_for(officer_a).get(url("notice_detail", notice.pk)).status_code == 200
+    for name in ("notice_detail", "notice_print", "notice_pdf"):
+        assert client_for(officer_b).get(url(name, notice.pk)).status_code == 404
+    assert notice.number not in client_for(officer_b).get(url("notice_list")).content.decode()
+
+
+def test_agenda_refresh_and_sync_are_office_only(
+    client_for, campaign, village_a, office_user, officer_a
+):
+    meeting = MeetingFactory(campaign=campaign)
+    make_case(village_a, campaign, state=State.PENDING_REVIEW)
+    assert client_for(officer_a).post(url("meeting_refresh", meeting.pk)).status_code == 403
+    assert client_for(officer_a).post(url("case_sync")).status_code == 403
+    response = client_for(office_user).post(url("meeting_refresh", meeting.pk), follow=True)
+    assert "已将 1 户新的待审核家庭列入议程" in response.content.decode()
+
+
+def test_data_match_pdf_masks_ids(client_for, campaign, village_a, officer_a):
+    from pypdf import PdfReader
+
+    case = make_case(village_a, campaign, members=1)
+    from tests.verification.factories import DataMatchFactory
+
+    DataMatchFactory(case=case, member=case.household.members.get(), vehicles=1)
+    response = client_for(officer_a).get(url("data_match_pdf", case.pk))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "未申报车辆" in text and not ID_PATTERN.search(text.replace("\n", ""))
+
+
+def test_admin_is_read_only_and_scoped(client_for, campaign, village_a):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", role="admin", is_staff=True, is_superuser=True)
+    case = make_case(village_a, campaign)
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:verification_case_changelist")).status_code == 200
+    response = client.post(
+        reverse("admin:verification_case_change", args=[case.pk]), {"state": "archived"}
+    )
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.state == State.PENDING_VERIFICATION

@@ -52,23 +52,30 @@ def unscreened_households(campaign):
 
 
 def _counts_by_village(qs, field_name: str) -> dict[int, int]:
-    return dict(qs.values_list(field_name).annotate(n=Count("pk")).order_by())
+    return dict(qs.values_list(field_name).annotate(n=Count("pk", distinct=True)).order_by())
+
+
+def outreach_scope(campaign):
+    """Households 摸排 is about: recorded 重点对象 and 回头看/new-candidate cases (not recipients)."""
+    households = Household.objects.filter(village__township_id=campaign.township_id)
+    cases = Case.objects.filter(campaign=campaign).exclude(source=Case.Source.CURRENT_RECIPIENT)
+    return households.filter(
+        Q(group_records__isnull=False) | Q(pk__in=cases.values("household_id"))
+    ).distinct()
 
 
 def village_figures(campaign) -> list[dict]:
-    """Per village: households in scope for screening, screened, not screened, rate."""
-    unscreened = _counts_by_village(unscreened_households(campaign), "village_id")
-    with_case = _counts_by_village(Case.objects.filter(campaign=campaign), "household__village_id")
-    extra = _counts_by_village(
-        unscreened_households(campaign).exclude(
-            pk__in=Case.objects.filter(campaign=campaign).values("household_id")
-        ),
-        "village_id",
+    """Per village: households in the outreach scope, screened, not screened, completion rate."""
+    scope = _counts_by_village(
+        Household.objects.filter(pk__in=outreach_scope(campaign).values("pk")), "village_id"
+    )
+    unscreened = _counts_by_village(
+        Household.objects.filter(pk__in=unscreened_households(campaign).values("pk")), "village_id"
     )
     figures = []
     for village in Village.objects.filter(township_id=campaign.township_id):
-        total = with_case.get(village.pk, 0) + extra.get(village.pk, 0)
         missing = unscreened.get(village.pk, 0)
+        total = max(scope.get(village.pk, 0), missing)
         rate = round((total - missing) * 100 / total, 1) if total else 100.0
         figures.append(
             {
@@ -85,7 +92,8 @@ def village_figures(campaign) -> list[dict]:
 
 def _open_work(campaign, kind: str) -> dict[int, int]:
     if kind == Notification.Kind.OUTREACH_REMINDER:
-        return _counts_by_village(unscreened_households(campaign), "village_id")
+        unscreened = unscreened_households(campaign).values("pk")
+        return _counts_by_village(Household.objects.filter(pk__in=unscreened), "village_id")
     return _counts_by_village(
         Case.objects.filter(campaign=campaign, state__in=states.UNVERIFIED_STATES),
         "household__village_id",

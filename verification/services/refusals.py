@@ -89,6 +89,7 @@ def refusal_notice_context(refusal: Refusal) -> dict:
     case = refusal.case
     return {
         "refusal": refusal,
+        "details": refusal.details.strip().rstrip("。；;，,") + "。",
         "case": case,
         "household": case.household,
         "campaign": case.campaign,

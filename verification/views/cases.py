@@ -130,6 +130,7 @@ def case_detail(request, pk, form=None):
             "household": household,
             "member_rows": [(m, results.get(m.pk)) for m in members],
             "mismatches": services.case_mismatches(case) if results else [],
+            "has_results": bool(results),
             "visits": case.home_visits.all(),
             "refusal": getattr(case, "refusal", None),
             "decisions": case.decisions.exclude(decision="").select_related("meeting"),

@@ -1,5 +1,6 @@
 """Review meetings and decisions, 公示 and objections."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -272,7 +273,11 @@ def notice_print(request, pk):
     log_print(request, summary=f"打印公示（网页）{notice.number}", obj=notice)
     html = render_to_string(
         "verification/pdf/public_notice.html",
-        {**public_notice_context(notice), "pdf_font_family": "Noto Sans CJK SC", "html": True},
+        {
+            **public_notice_context(notice),
+            "pdf_font_family": settings.PDF_FONT_FAMILY,
+            "html": True,
+        },
     )
     return HttpResponse(html)
 
