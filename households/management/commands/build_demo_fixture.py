@@ -26,14 +26,14 @@ elderly_alone|single_earner|single_earner|single_earner|excluded_member|excluded
 non_cq_spouse|non_cq_spouse|car|two_houses|business|rich_deposit|stable_no_proof
 high_fee_schooling|disabled|disabled|ill|ill
 """
-ORDINARY = 16
+ORDINARY = 26
 RARE_NAMES = "堃喆玥犇淼䶮"  # six ordinary households get one each
 NEAR_LINE = (6900, 7050, 10400, 10520)  # four more sit just either side of the two lines
 
 
 def demo_plans() -> list[dict]:
     plans = [{"exact": kind} for kind in synthetic.EXACT_KINDS]
-    for entry in "|".join(DEMO_PLAN.split()).split("|"):
+    for entry in (e for line in DEMO_PLAN.strip().splitlines() for e in line.split("|")):
         features, _, tuopin = entry.partition(":")
         plan = {"features": set(features.split())}
         if tuopin:
