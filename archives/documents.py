@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,6 +23,9 @@ from households.models import Household, Income
 
 from .files import media_path
 from .models import KIND_ORDER, LATER_KINDS, DocumentKind, DossierDocument, Group
+from .pdf import capture_renders, render_block, scope_css
+
+logger = logging.getLogger(__name__)
 
 # Kind names other apps may use, mapped to ours.
 KIND_ALIASES = {
@@ -58,7 +62,9 @@ class Doc:
     order: int = 0
     tiebreak: int = 0
     note: str = ""
-    html: str = ""  # a fragment we render inline (shares fonts with the whole dossier)
+    html: str = ""  # a fragment laid out inline (shares fonts with the whole dossier)
+    css: str = ""  # that fragment's own styles, scoped to `scope`
+    scope: str = ""
     render: Callable[[], bytes] | None = None  # a finished PDF from another app
     file_path: Path | None = None  # a scan: PDF, JPEG or PNG
     page_count: int | None = None
@@ -138,6 +144,7 @@ def _application_doc(household: Household, context: dict) -> Doc:
     html = render_to_string("pdf/dossier/application.html", {**context, "title": APPLICATION_TITLE})
     return Doc(
         key="generated:application",
+        scope="own",
         kind=DocumentKind.APPLICATION,
         title=APPLICATION_TITLE,
         group=generated_group(household),
@@ -205,6 +212,7 @@ def _income_doc(household: Household, context: dict) -> Doc:
     html = render_to_string("pdf/dossier/income.html", {**context, "title": INCOME_TITLE})
     return Doc(
         key="generated:income",
+        scope="own",
         kind=DocumentKind.INCOME_COMPUTATION,
         title=INCOME_TITLE,
         group=generated_group(household),
@@ -257,6 +265,9 @@ def _other_app_docs(household: Household) -> list[Doc]:
             path = media_path(str(path))
         html = item.get("html") or ""  # a body fragment is laid out inline: fonts shared, smaller
         html = html() if callable(html) else html
+        scope, css = f"x{fingerprint(item['kind'], i)[:10]}", ""
+        if not html and not path and item.get("render"):
+            html, css = _inline_render(item["render"], scope) or ("", "")
         meta = [item["kind"], item["title"], item.get("doc_number"), item.get("responsible")]
         docs.append(
             Doc(
@@ -269,15 +280,38 @@ def _other_app_docs(household: Household) -> list[Doc]:
                 date=_as_date(item.get("date")),
                 note=item.get("note", ""),
                 html=html,
+                css=css,
+                scope=scope,
                 render=None if path or html else item.get("render"),
                 file_path=path,
                 tiebreak=i,
                 fingerprint=fingerprint(
-                    meta, item.get("date"), item.get("signature"), str(path), html
+                    meta, item.get("date"), item.get("signature"), str(path), html, css
                 ),
             )
         )
     return docs
+
+
+def _inline_render(render, scope: str) -> tuple[str, str] | None:
+    """The body and scoped styles of a document another app renders with archives.pdf.render_pdf.
+
+    Laid out inside the dossier it shares one font subset with everything else, which keeps a
+    text-only dossier far below 1 MB (each separately rendered PDF carries ~250 KB of fonts).
+    None when the callable does anything else; its PDF is then merged as it is.
+    """
+    try:
+        with capture_renders() as calls:
+            result = render()
+    except Exception:
+        logger.warning("document could not be laid out inline; using its own PDF", exc_info=True)
+        return None
+    if result != b"" or len(calls) != 1:
+        return None
+    template_name, context = calls[0]
+    body = render_block(template_name, "body", context)
+    css = scope_css(render_block(template_name, "style", context), f".{scope}")
+    return body, css
 
 
 def _uploaded_docs(household: Household) -> list[Doc]:

@@ -6,11 +6,15 @@ whatever a user typed into a name or a note (WeasyPrint docs, "Security"; S-15).
 
 import logging
 import mimetypes
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
+from django.template.loader_tags import BlockNode
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,54 @@ def render_html(template_name: str, context: dict) -> str:
     return render_to_string(template_name, context)
 
 
+_captured: ContextVar[list | None] = ContextVar("captured_renders", default=None)
+
+
+@contextmanager
+def capture_renders():
+    """Collect render_pdf's (template, context) calls instead of rendering them (returns b"").
+
+    The dossier uses this to lay out other apps' documents inline: one layout pass and one font
+    subset for the whole dossier instead of a ~250 KB font subset per separately rendered PDF.
+    """
+    token = _captured.set([])
+    try:
+        yield _captured.get()
+    finally:
+        _captured.reset(token)
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render `template_name` with `context` to PDF bytes (fonts subset with HarfBuzz)."""
+    captured = _captured.get()
+    if captured is not None:
+        captured.append((template_name, context))
+        return b""
     return html_document(render_html(template_name, context)).write_pdf()
+
+
+def render_block(template_name: str, block_name: str, context: dict) -> str:
+    """One {% block %} of a template (one extending pdf/base.html), rendered with autoescape."""
+    template = get_template(template_name).template
+    for node in template.nodelist.get_nodes_by_type(BlockNode):
+        if node.name == block_name:
+            context = {"pdf_font_family": settings.PDF_FONT_FAMILY, **context}
+            return node.render(Context(context, autoescape=True))
+    return ""
+
+
+def scope_css(css: str, scope: str) -> str:
+    """Prefix every selector with `scope` so one document's styles cannot restyle another's.
+
+    At-rules (@page, @media…) are dropped: the dossier alone decides page size and numbering.
+    """
+    import tinycss2
+
+    rules = []
+    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            continue
+        selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",") if s.strip()]
+        scoped = ", ".join(scope if s in ("html", "body") else f"{scope} {s}" for s in selectors)
+        rules.append(f"{scoped} {{{tinycss2.serialize(rule.content)}}}")
+    return "\n".join(rules).replace("</", "<\\/")

@@ -239,3 +239,46 @@ def test_text_only_dossier_is_under_one_megabyte(monkeypatch, village_a, deliver
     assert len(compiled.pdf) < 1_000_000, len(compiled.pdf)
     if delivery == "html":  # one layout pass, one font subset: far below the limit
         assert len(compiled.pdf) < 500_000, len(compiled.pdf)
+
+
+def test_real_screening_and_verification_papers_are_filed(village_a, campaign):
+    """With the screening and verification apps: the verdict explained, their papers in order."""
+    from screening.services import screen_household
+    from tests.verification.factories import (
+        CaseFactory,
+        DataMatchFactory,
+        DecisionFactory,
+        notice_for,
+    )
+
+    household = household_with_members(village_a, names=["王堃", "王喆"])
+    result = screen_household(household_id=household.pk)
+    assert result is not None
+    case = CaseFactory(household=household, campaign=campaign)
+    for member in household.members.all():
+        DataMatchFactory(case=case, member=member)
+    decision = DecisionFactory(case=case)
+    notice_for(case, decision)
+
+    compiled = compile_dossier(household)
+    texts = page_texts(compiled.pdf)
+
+    # their papers are laid out inline: one font subset for the whole dossier
+    assert len(compiled.pdf) < 600_000, len(compiled.pdf)
+    titles = [row["title"] for row in compiled.toc]
+    assert titles[:2] == ["家庭基本情况及申请登记表", "家庭收入核算说明"]
+    assert {"家庭经济状况信息比对结果", "集体研究审核记录（摘录）", "保合村张榜公示"} <= set(titles)
+    income_page = texts[
+        next(r["start_page"] for r in compiled.toc if r["kind"] == "income_computation") - 1
+    ]
+    assert result.get_outcome_display() in income_page and "判定依据" in income_page
+    # their PDFs word their headings a little differently from their titles: check a key word
+    key_words = {
+        "application": "家庭基本情况",
+        "income_computation": "家庭收入核算",
+        "data_match": "比对",
+        "review_meeting": "集体研究",
+        "public_notice": "公示",
+    }
+    for row in compiled.toc:
+        assert key_words[row["kind"]] in texts[row["start_page"] - 1], row

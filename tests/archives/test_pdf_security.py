@@ -15,7 +15,7 @@ from .factories import household_with_members
 pytestmark = pytest.mark.django_db
 
 FILE_TAG = '<img src="file:///etc/passwd">'
-NETWORK_TAG = '<link rel="stylesheet" href="http://10.0.0.1/x.css">'
+NETWORK_TAG = '<link href="http://10.0.0.1/x.css">'  # fits a 40-character name
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_markup_in_names_and_notes_is_printed_as_text(village_a, no_network, cap
 
 
 def test_renderer_refuses_file_and_network_urls_even_in_raw_markup(no_network, caplog):
-    raw = f"""<html><head>{NETWORK_TAG}<style>@import url("http://10.0.0.1/y.css");</style></head>
+    raw = f"""<html><head><link rel="stylesheet" href="http://10.0.0.1/x.css"><style>@import url("http://10.0.0.1/y.css");</style></head>
     <body><p>测试</p>{FILE_TAG}<img src="file:///proc/self/environ">
     <img src="../../../../etc/hostname"><img src="http://10.0.0.1/a.png"></body></html>"""
 
@@ -75,3 +75,14 @@ def test_static_files_are_still_served(caplog):
     with caplog.at_level(logging.WARNING, logger="archives.pdf"):
         assert html_document(html).write_pdf().startswith(b"%PDF")
     assert not [r for r in caplog.records if "refused" in r.getMessage()]
+
+
+def test_other_documents_styles_are_scoped_to_their_own_section():
+    from archives.pdf import scope_css
+
+    css = "@page { size: A3 } body { color: red } h1, p.x { font-size: 22pt } @media print { p { x: y } }"
+    scoped = scope_css(css, ".s1")
+    assert "@page" not in scoped and "@media" not in scoped
+    assert ".s1 { color: red }" in scoped.replace("{color", "{ color")
+    assert ".s1 h1, .s1 p.x" in scoped
+    assert "</" not in scope_css("p { content: '</style><img src=x>' }", ".s1")
