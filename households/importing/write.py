@@ -48,10 +48,9 @@ class ImportSummary:
     household_ids: list = field(default_factory=list)
 
     def __str__(self) -> str:
-        text = (
-            f"新增 {self.households_created} 户 {self.members_created} 人，"
-            f"更新 {self.households_updated} 户信息、{self.members_updated} 名成员信息"
-        )
+        text = f"新增 {self.households_created} 户 {self.members_created} 人"
+        if self.households_updated or self.members_updated:
+            text += f"，更新 {self.households_updated} 户的家庭信息、{self.members_updated} 名成员的信息"
         if self.households_unchanged:
             text += f"，{self.households_unchanged} 户无变化"
         for name in C.CHILD_SHEETS:

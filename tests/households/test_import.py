@@ -520,3 +520,15 @@ def test_import_format_doc_names_every_column():
             assert f"| {col.header} |" in doc
             for label in col.allowed_labels():
                 assert label in doc
+
+
+def test_import_queries_do_not_grow_per_row(officer_a, village_a, django_assert_max_num_queries):
+    """Prefetched lookups and bulk writes: 300 rows must not cost a query (or three) per row."""
+    sheets = {
+        "家庭成员": household_rows(100),
+        "收入": [income(f"B{h:05d}", 1000 + h) for h in range(100)],
+    }
+    with django_assert_max_num_queries(50):
+        assert run(officer_a, sheets).ok
+    with django_assert_max_num_queries(50):  # the same file again: lookups and no writes
+        assert run(officer_a, sheets).summary.households_unchanged == 100
