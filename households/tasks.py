@@ -54,7 +54,9 @@ def import_households_task(job_id: int) -> None:
                 actor=job.owner,
                 fileobj=fh,
                 filename=job.params.get("filename", ""),
-                progress=lambda message, n: set_progress(job, done=n, message=message),
+                progress=lambda message, n: set_progress(
+                    job, done=job.done if n is None else n, message=message
+                ),
             )
         if result.ok:
             finish_job(job, message=f"导入成功：{result.summary}")
@@ -65,10 +67,9 @@ def import_households_task(job_id: int) -> None:
         Job.objects.filter(pk=job.pk).update(
             result_file=str(report.relative_to(settings.MEDIA_ROOT)), result_name=ERROR_REPORT_NAME
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - the job page must say it failed; nothing was written
         logger.exception("household import job %s crashed", job_id)
         fail_job(job, "导入失败：系统出错，未写入任何数据。请稍后重试或联系管理员。")
-        raise
     finally:
         path.unlink(missing_ok=True)
 
@@ -88,8 +89,8 @@ def export_households_task(job_id: int) -> None:
         count = write_households_xlsx(
             resource, path, progress=lambda n: set_progress(job, done=n, total=total)
         )
-    except Exception:
+    except Exception:  # noqa: BLE001 - reported on the job page
         logger.exception("household export job %s crashed", job_id)
         fail_job(job, "导出失败：系统出错，请稍后重试。")
-        raise
+        return
     finish_job(job, message=f"已导出 {count} 户。", path=path, name=job.params.get("name", ""))

@@ -66,7 +66,7 @@ def import_households_file(
     """Check and import a household workbook; write everything or nothing.
 
     `actor` None means the system (shell without --user): every village. `progress(message, n)`
-    is called now and then for background jobs.
+    is called now and then for background jobs (n = rows read so far, or None while writing).
     """
     if actor is not None:
         actor.require(actor.can_edit_registry, "只读账户不能导入家庭信息。")

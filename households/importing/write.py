@@ -116,7 +116,7 @@ class Writer:
 
     def _step(self, message: str) -> None:
         if self.progress is not None:
-            self.progress(message, 0)
+            self.progress(message, None)
 
     def run(self) -> ImportSummary:
         self._step("正在写入家庭")

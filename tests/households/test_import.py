@@ -532,3 +532,31 @@ def test_import_queries_do_not_grow_per_row(officer_a, village_a, django_assert_
         assert run(officer_a, sheets).ok
     with django_assert_max_num_queries(50):  # the same file again: lookups and no writes
         assert run(officer_a, sheets).summary.households_unchanged == 100
+
+
+def test_import_task_is_idempotent_and_handles_a_missing_file(
+    officer_a, village_a, settings, tmp_path
+):
+    from households.importing.uploads import save_upload
+    from households.tasks import import_households_task
+
+    settings.MEDIA_ROOT = tmp_path
+    relative = save_upload(upload(xlsx_bytes({"家庭成员": household_rows(1)})))
+    job = Job.objects.create(
+        kind="household_import", title="t", owner=officer_a, params={"file": relative}
+    )
+    import_households_task(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and Household.objects.count() == 1
+    import_households_task(job.pk)  # redelivered after it finished: nothing happens
+    assert Member.objects.count() == 3
+
+    gone = Job.objects.create(
+        kind="household_import",
+        title="t",
+        owner=officer_a,
+        params={"file": "imports/" + "0" * 32 + ".xlsx"},
+    )
+    import_households_task(gone.pk)
+    gone.refresh_from_db()
+    assert gone.status == Job.Status.FAILED and "已不存在" in gone.message

@@ -37,7 +37,7 @@ class Command(BaseCommand):
 
         def progress(message, n):
             if verbosity > 1:
-                self.stdout.write(f"{message} {n or ''}".strip())
+                self.stdout.write(message if n is None else f"{message}：{n} 行")
 
         with path.open("rb") as fh:
             result = import_households_file(
