@@ -5,8 +5,6 @@ from .cases import (
     current_decision,
     ensure_cases,
     members_without_match,
-    recusal_members,
-    register_relatives,
     transition,
     verification_gaps,
 )
@@ -29,7 +27,7 @@ from .refusals import (
     record_refusal,
     render_refusal_notice,
 )
-from .relatives import declare_relative
+from .relatives import declare_relative, recusal_members, register_relatives
 from .review import RecusalError, build_agenda, create_meeting, decide_case, income_basis
 from .visits import record_home_visit, split_names
 

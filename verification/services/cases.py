@@ -10,17 +10,11 @@ from xixin_dibao.audit import record_bulk_create, record_change
 from xixin_dibao.models import AuditEvent
 
 from .. import states
-from ..models import (
-    Case,
-    CaseTransition,
-    DataMatchResult,
-    RelativeDeclaration,
-    ReviewDecision,
-    SeparateRegistration,
-)
+from ..models import Case, CaseTransition, DataMatchResult, ReviewDecision
 from ..states import State
 from . import screening_link
 from .common import CaseError, actor_kind, cn_date, conflict, require_case_writer
+from .relatives import register_relatives
 
 S = State
 CURRENT_KINDS = (
@@ -381,66 +375,3 @@ def advance_screened(*, campaign, screened_ids: set[int]) -> int:
         ]
     )
     return len(rows)
-
-
-# ---- close relatives (近亲属备案, 《审核确认办法》第十一条) --------------------------------------
-
-
-def register_relatives() -> int:
-    """Register separately every case whose household includes a declared close relative."""
-    by_number: dict[str, list[int]] = {}
-    for pk, number in RelativeDeclaration.objects.values_list("pk", "id_number"):
-        by_number.setdefault(number, []).append(pk)
-    if not by_number:
-        return 0
-    by_household: dict[int, list[tuple[int, str]]] = {}
-    members = Member.objects.filter(id_number__in=list(by_number)).values_list(
-        "pk", "household_id", "id_number"
-    )
-    for member_pk, hid, number in members:
-        by_household.setdefault(hid, []).append((member_pk, number))
-    if not by_household:
-        return 0
-    cases = list(
-        Case.objects.filter(household_id__in=list(by_household)).values_list("pk", "household_id")
-    )
-    existing = set(
-        SeparateRegistration.objects.filter(case_id__in=[pk for pk, _ in cases]).values_list(
-            "case_id", "declaration_id"
-        )
-    )
-    new = [
-        SeparateRegistration(case_id=case_pk, declaration_id=decl_pk, member_id=member_pk)
-        for case_pk, hid in cases
-        for member_pk, number in by_household[hid]
-        for decl_pk in by_number[number]
-        if (case_pk, decl_pk) not in existing
-    ]
-    SeparateRegistration.objects.bulk_create(new, ignore_conflicts=True)
-    flagged = {r.case_id for r in new}
-    if flagged:
-        Case.objects.filter(pk__in=flagged).update(separately_registered=True)
-        AuditEvent.objects.bulk_create(
-            [
-                AuditEvent(
-                    actor_name="系统",
-                    kind=AuditEvent.Kind.UPDATE,
-                    model="verification.Case",
-                    object_id=str(pk),
-                    household_id=hid,
-                    summary="家庭成员为工作人员或村干部的近亲属：单独登记备案",
-                )
-                for pk, hid in cases
-                if pk in flagged
-            ]
-        )
-    return len(new)
-
-
-def recusal_members(*, actor, case: Case) -> list[tuple[Member, RelativeDeclaration]]:
-    """Members of the case's household whom `actor` declared as close relatives."""
-    numbers = dict((d.id_number, d) for d in RelativeDeclaration.objects.filter(declarant=actor))
-    if not numbers:
-        return []
-    members = case.household.members.filter(id_number__in=list(numbers))
-    return [(m, numbers[m.id_number]) for m in members]

@@ -118,8 +118,9 @@ def _scan(path: str) -> str:
 def household_documents(household) -> list[dict]:
     """Every document this app generated or stored for `household`, in date order.
 
-    Keys: kind, title, doc_number, responsible (责任者), date, and either render (a callable
-    returning PDF bytes) or file_path (an absolute path of a stored scan) with pages.
+    Keys: kind, id (stable within the household), title, doc_number, responsible (责任者), date,
+    and either render (a callable returning PDF bytes) or file_path (an absolute path of a stored
+    scan) with pages; `signature` when present changes whenever the rendered content does.
     """
     docs = []
     cases = (
@@ -133,6 +134,8 @@ def household_documents(household) -> list[dict]:
             docs.append(
                 {
                     "kind": "data_match",
+                    "id": f"case{case.pk}",
+                    "signature": max(m.entered_at for m in matches).isoformat(),
                     "title": "家庭经济状况信息比对结果",
                     "doc_number": "",
                     "responsible": COUNTY_CHECK,
@@ -144,6 +147,7 @@ def household_documents(household) -> list[dict]:
             docs.append(
                 {
                     "kind": "home_visit",
+                    "id": f"visit{visit.pk}",
                     "title": "入户调查表（签字扫描件）",
                     "doc_number": "",
                     "responsible": visit.investigators_text,
@@ -165,6 +169,8 @@ def _refusal_documents(case: Case) -> list[dict]:
     docs = [
         {
             "kind": "refusal_notice",
+            "id": f"refusal{refusal.pk}",
+            "signature": refusal.notice_number,
             "title": "拒不配合经济核查书面告知书",
             "doc_number": refusal.notice_number,
             "responsible": OFFICE_NAME,
@@ -176,6 +182,7 @@ def _refusal_documents(case: Case) -> list[dict]:
         docs.append(
             {
                 "kind": "receipt",
+                "id": f"receipt{refusal.pk}",
                 "title": "书面告知书回执（扫描件）",
                 "doc_number": refusal.notice_number,
                 "responsible": case.household.head_name,
@@ -194,6 +201,8 @@ def _decision_documents(case: Case) -> list[dict]:
         docs.append(
             {
                 "kind": "review_record",
+                "id": f"decision{item.pk}",
+                "signature": item.decided_at.isoformat() if item.decided_at else "",
                 "title": "集体研究审核记录（摘录）",
                 "doc_number": item.meeting.number,
                 "responsible": GOVERNMENT_NAME,
@@ -205,6 +214,8 @@ def _decision_documents(case: Case) -> list[dict]:
             docs.append(
                 {
                     "kind": "ineligibility_notice",
+                    "id": f"ineligible{item.pk}",
+                    "signature": item.decided_at.isoformat() if item.decided_at else "",
                     "title": "不符合条件告知书",
                     "doc_number": item.notice_number,
                     "responsible": GOVERNMENT_NAME,
@@ -219,6 +230,8 @@ def _decision_documents(case: Case) -> list[dict]:
         docs.append(
             {
                 "kind": "public_notice",
+                "id": f"notice{notice.pk}",
+                "signature": f"{notice.number}:{entry.withdrawn}",
                 "title": f"{notice.village.name}张榜公示",
                 "doc_number": notice.number,
                 "responsible": GOVERNMENT_NAME,

@@ -20,8 +20,9 @@ from xixin_dibao.models import AuditEvent
 from ..models import Case, ReviewDecision, ReviewMeeting
 from ..states import State
 from . import screening_link
-from .cases import DIBAO_KINDS, co_resident_members, recusal_members, transition
+from .cases import DIBAO_KINDS, co_resident_members, transition
 from .common import CaseError, require_case_writer, require_office
+from .relatives import recusal_members
 
 D = ReviewDecision.Decision
 CENT = Decimal("0.01")
