@@ -184,6 +184,8 @@ def _instructions(wb) -> None:
     row = 3
     for line in GENERAL_RULES:
         ws.cell(row=row, column=1, value=line)
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
+        ws.row_dimensions[row].height = 30
         row += 1
     row += 1
     for idx, title in enumerate(["工作表", "列名", "必填", "说明", "可填的值"], start=1):
