@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from households.models import Village
@@ -266,8 +267,6 @@ def data_match_template(request):
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    from django.utils.http import content_disposition_header
-
     response["Content-Disposition"] = content_disposition_header(True, "信息比对结果导入模板.xlsx")
     return response
 
@@ -358,8 +357,6 @@ def receipt_scan(request, pk):
     case = get_case(request, pk)
     refusal = getattr(case, "refusal", None)
     if refusal is None or not refusal.receipt_scan_path:
-        from django.http import Http404
-
         raise Http404("没有回执扫描件")
     return _serve_scan(
         request, case, refusal.receipt_scan_path, f"告知书回执-{case.household.head_name}"

@@ -3,18 +3,24 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
-from households.models import Village
+from households.models import Member, Village
 from households.views import get_visible_household
 from xixin_dibao import clock
 
 from .. import scans, services
 from ..forms import DecisionForm, MeetingForm, NoticeForm, ObjectionForm
-from ..models import Objection, PublicNotice, ReviewDecision, ReviewMeeting
+from ..models import (
+    Objection,
+    PublicNotice,
+    RelativeDeclaration,
+    ReviewDecision,
+    ReviewMeeting,
+)
 from ..services.documents import public_notice_context
 from .common import (
     current_campaign,
@@ -73,16 +79,12 @@ def _meeting_page(request, meeting, bound=None):
     )
     recused = set()
     if request.user.is_office:
-        from ..models import RelativeDeclaration
-
         numbers = set(
             RelativeDeclaration.objects.filter(declarant=request.user).values_list(
                 "id_number", flat=True
             )
         )
         if numbers:
-            from households.models import Member
-
             recused = set(
                 Member.objects.filter(
                     id_number__in=numbers, household__in=[i.case.household_id for i in items]
@@ -173,8 +175,6 @@ def decision_notice_pdf(request, pk):
     item = get_object_or_404(ReviewDecision.objects.select_related("case", "meeting"), pk=pk)
     case = get_case(request, item.case_id)
     if not item.is_negative:
-        from django.http import Http404
-
         raise Http404("该决定不需要不符合条件告知书")
     log_print(
         request,
