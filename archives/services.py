@@ -56,6 +56,8 @@ def build_dossier(*, household: Household, actor, plan=None) -> Dossier:
     """Compile the dossier PDF, store it as the next version and record who built it."""
     compiled = compile_dossier(household, plan)
     current = Dossier.objects.current_for(household.pk)
+    if is_current(current, compiled.signature) and dossier_file_ok(current):
+        return current  # a concurrent build (a redelivered batch task) stored the same content
     version = current.version + 1 if current else 1
     checksum = sha256_bytes(compiled.pdf)
     stem = household_file_stem(household.code, household.pk)
@@ -203,3 +205,14 @@ def start_dossier_batch(*, user, village: Village | None = None) -> Job:
         params={"village_id": village.pk if village else None},
         task=build_dossier_batch,
     )
+
+
+def resume_dossier_batch(*, user, job: Job) -> Job:
+    """Run an unfinished batch again (after a worker was lost): finished files are skipped."""
+    from .tasks import build_dossier_batch
+
+    user.require(job.owner_id == user.pk or user.is_office, "只能继续自己发起的档案包。")
+    user.require(job.status != Job.Status.DONE, "该档案包已经生成完毕。")
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, finished_at=None)
+    transaction.on_commit(lambda: build_dossier_batch.delay(job.pk))
+    return job

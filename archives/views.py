@@ -215,3 +215,14 @@ def batch_create(request):
     job = services.start_dossier_batch(user=user, village=village)
     messages.success(request, "档案包已开始生成，可在本页查看进度，完成后下载ZIP。")
     return redirect(job)
+
+
+@login_required
+@require_POST
+def batch_resume(request, pk):
+    job = get_object_or_404(Job, pk=pk, kind="dossier_batch")
+    if job.owner_id != request.user.pk and not request.user.is_office:
+        raise Http404("档案包不存在")
+    services.resume_dossier_batch(user=request.user, job=job)
+    messages.success(request, "已继续生成档案包：已完成的家庭会跳过，只生成其余家庭。")
+    return redirect(job)

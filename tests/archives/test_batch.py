@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from archives import batch, tasks
-from archives.files import sha256_file
+from archives.files import media_path, sha256_file
 from archives.models import Dossier
 from xixin_dibao.models import Job
 
@@ -154,3 +154,60 @@ def test_batch_permissions(client_for, officer_a, village_b, leader, village_hou
     assert client_for(officer_a).post(url, {}).status_code == 403  # the township is the office's
     assert client_for(leader).post(url, {}).status_code == 403
     assert not Job.objects.exists()
+
+
+def test_two_workers_building_the_same_household_store_one_version(
+    monkeypatch, office_user, village_a
+):
+    """A redelivered chunk can run beside the original: the slower build reuses the faster one's."""
+    from archives import services
+
+    household = household_with_members(village_a)
+    real_compile = services.compile_dossier
+    calls = []
+
+    def compile_while_another_worker_finishes(h, plan=None):
+        compiled = real_compile(h, plan)
+        if not calls:
+            calls.append(1)
+            services.ensure_dossier(household=h, actor=office_user)  # the other worker wins
+        return compiled
+
+    monkeypatch.setattr(services, "compile_dossier", compile_while_another_worker_finishes)
+    dossier, _ = services.ensure_dossier(household=household, actor=office_user)
+
+    assert Dossier.objects.filter(household=household).count() == 1
+    assert dossier.version == 1
+    assert len(list((Path(media_path(dossier.file)).parent).glob("*.pdf"))) == 1
+
+
+def test_a_stalled_batch_can_be_resumed_from_the_archive_page(
+    client_for,
+    officer_a,
+    officer_b,
+    leader,
+    village_a,
+    village_households,
+    django_capture_on_commit_callbacks,
+):
+    job = Job.objects.create(
+        kind="dossier_batch",
+        title="保合村一户一档PDF档案包",
+        owner=officer_a,
+        params={"village_id": village_a.pk},
+        status=Job.Status.RUNNING,
+        total=5,
+        done=2,
+    )
+    url = reverse("archives:batch_resume", args=[job.pk])
+    assert client_for(officer_b).post(url).status_code == 404  # not theirs
+    assert client_for(leader).post(url).status_code == 404
+    assert "继续生成" in client_for(officer_a).get(reverse("archives:index")).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(officer_a).post(url)
+
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.result_file
+    assert_complete(tasks.batch_dir(job), village_households)
