@@ -9,14 +9,19 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def nav_link(context, name: str, label: str):
-    """A navigation link, marked current when the page is under it; nothing if not routed."""
+def nav_link(context, name: str, label: str, match: str = ""):
+    """A navigation link, marked current when the view's name starts with `match` (or its app).
+
+    Nothing is rendered when the URL name does not exist in this deployment.
+    """
     try:
         url = reverse(name)
     except NoReverseMatch:
         return ""
-    path = context["request"].path
-    current = ' aria-current="page"' if path.startswith(url) and url != "/" else ""
+    resolved = getattr(context["request"], "resolver_match", None)
+    view_name = resolved.view_name if resolved else ""
+    prefixes = [p for p in (match or name.split(":")[0] + ":").split("|") if p]
+    current = ' aria-current="page"' if any(view_name.startswith(p) for p in prefixes) else ""
     return format_html('<a href="{}"{}>{}</a>', url, mark_safe(current), label)
 
 

@@ -15,6 +15,8 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="每个任务运行一次后退出")
 
     def handle(self, *args, **options):
+        # Import every app's tasks module so that beat entries resolve to registered tasks.
+        app.loader.import_default_modules()
         schedule = settings.CELERY_BEAT_SCHEDULE
         next_run = {name: 0.0 for name in schedule}
         while True:
@@ -22,7 +24,9 @@ class Command(BaseCommand):
             for name, entry in schedule.items():
                 if now >= next_run[name]:
                     task = app.tasks.get(entry["task"])
-                    if task is not None:
+                    if task is None:
+                        self.stderr.write(f"定时任务 {name} 未注册：{entry['task']}")
+                    else:
                         try:
                             task.apply()
                         except Exception as exc:  # noqa: BLE001 - keep the scheduler alive
