@@ -1,0 +1,106 @@
+"""P-4: one 3–5 page dossier ÷ the same document with its Chinese replaced by Latin letters.
+
+Both are laid out and written by the same code path (archives.pdf.html_document → render →
+write_pdf, as archives.compile.compile_dossier does), in this process, after one warm-up each,
+alternating. The Latin copy keeps every character count: each Chinese character or CJK
+punctuation mark becomes one Latin letter, so the ratio shows what the CJK glyphs cost
+(shaping, the font subset — WeasyPrint #2120).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+from django.db.models import Count
+
+from archives.compile import _prepare_external, dossier_plan
+from archives.pdf import html_document, render_html
+from households.models import Household
+
+from .measure import Row
+
+CJK = re.compile(
+    r"[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"
+)
+LATIN = "abcdefghijklmnopqrstuvwxyz"
+
+
+def latin_copy(html: str) -> str:
+    """The same HTML with every CJK character replaced by one Latin letter (markup is ASCII)."""
+    counter = iter(range(1 << 62))
+    return CJK.sub(lambda m: LATIN[next(counter) % len(LATIN)], html)
+
+
+def dossier_html(household: Household) -> str:
+    context, docs, _ = dossier_plan(household)
+    _prepare_external(docs)
+    dates = [d.date for d in docs if d.date]
+    return render_html(
+        "pdf/dossier/dossier.html",
+        {
+            **context,
+            "docs": docs,
+            "first_date": min(dates, default=None),
+            "last_date": max(dates, default=None),
+        },
+    )
+
+
+def render(html: str) -> tuple[float, int, int]:
+    """(seconds, pages, bytes) of laying out and writing one PDF."""
+    started = time.perf_counter()
+    document = html_document(html).render()
+    pdf = document.write_pdf()
+    return time.perf_counter() - started, len(document.pages), len(pdf)
+
+
+def pick_household(min_pages: int = 3, max_pages: int = 5) -> tuple[Household, str, int]:
+    """A screened household whose dossier has 3–5 pages (larger households first)."""
+    candidates = (
+        Household.objects.filter(screening_results__is_current=True)
+        .annotate(n=Count("members", distinct=True))
+        .filter(n__gte=3)
+        .select_related("village__township", "group")
+        .order_by("-n", "pk")[:20]
+    )
+    for household in candidates:
+        html = dossier_html(household)
+        _, pages, _ = render(html)
+        if min_pages <= pages <= max_pages:
+            return household, html, pages
+    raise RuntimeError("找不到页数为 3–5 页的档案样本")
+
+
+def pdf_rows(*, repeat: int = 5) -> list[Row]:
+    household, html, pages = pick_household()
+    latin = latin_copy(html)
+    render(latin)  # warm-up (the CJK copy was rendered while picking)
+    cjk_times, latin_times = [], []
+    for _ in range(repeat):
+        seconds, cjk_pages, cjk_bytes = render(html)
+        cjk_times.append(seconds)
+        seconds, latin_pages, latin_bytes = render(latin)
+        latin_times.append(seconds)
+    cjk, latin_median = statistics.median(cjk_times), statistics.median(latin_times)
+    ratio = cjk / latin_median
+    chars = len(CJK.findall(html))
+    return [
+        Row(
+            "pdf",
+            f"一户一档PDF（{cjk_pages} 页，中文）÷ 同一文档换成拉丁字母",
+            cjk,
+            latin_median,
+            "s",
+            "≤ 1.3",
+            ratio=ratio,
+            passed=ratio <= 1.3,
+            note=(
+                f"户 {household.code}（{household.n} 人）；同一进程、预热后交替各 {repeat} 次取中位数；"
+                f"{chars:,} 个中文字符逐个换成拉丁字母（字符数不变）后为 {latin_pages} 页；"
+                f"PDF 大小 {cjk_bytes / 1024:.0f} KB / {latin_bytes / 1024:.0f} KB（字体已子集化）。"
+            ),
+            extra={"pages": pages, "cjk_times": cjk_times, "latin_times": latin_times},
+        )
+    ]
