@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.apps import apps
+from django.db import connection, transaction
 from django.db.models import (
     CharField,
     Count,
@@ -438,17 +439,27 @@ def derive(figures: dict, campaign, today: date) -> dict:
     return f
 
 
+def without_jit() -> None:
+    """PostgreSQL's JIT compiles these many-branch aggregates for seconds to save milliseconds
+    (measured: 2.6 s of a 3.2 s query on a 9,000-household township); turn it off for them."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def compute(campaign, today: date | None = None) -> dict:
     """All dashboard figures of `campaign` per village and in total, as JSON-ready data."""
     today = today or clock.today()
     keys = figure_keys()
-    parts = [
-        _household_figures(campaign, today),
-        _group_record_figures(campaign),
-        _case_figures(campaign),
-        _coverage_figures(campaign, today),
-        _baseline_figures(campaign),
-    ]
+    with transaction.atomic():
+        without_jit()
+        parts = [
+            _household_figures(campaign, today),
+            _group_record_figures(campaign),
+            _case_figures(campaign),
+            _coverage_figures(campaign, today),
+            _baseline_figures(campaign),
+        ]
     villages = list(
         Village.objects.filter(township_id=campaign.township_id)
         .order_by("code")
@@ -536,7 +547,7 @@ def drill_keys() -> set[str]:
 
 
 def household_ids(campaign, key: str, today: date | None = None):
-    """A queryset of the pks of the households behind figure `key` (None if it has no list)."""
+    """A flat queryset of the pks of the households behind figure `key` (None if it has none)."""
     today = today or clock.today()
     key = PERSON_TO_HOUSEHOLD_KEY.get(key, key)
     if key not in drill_keys():
@@ -544,12 +555,14 @@ def household_ids(campaign, key: str, today: date | None = None):
     qs, has_results, has_cases = household_queryset(campaign, today)
     conditions = household_conditions(has_results, has_cases)
     if key in conditions:
-        return qs.filter(conditions[key]).values("pk")
+        return qs.filter(conditions[key]).values_list("pk", flat=True)
     if key in ("outreach_pending", "outreach_overdue"):
         if key == "outreach_overdue" and today <= campaign.outreach_deadline:
-            return Household.objects.none().values("pk")
+            return Household.objects.none().values_list("pk", flat=True)
         done = qs.filter(conditions["outreach_done"]).values("pk")
-        return qs.filter(conditions["outreach_due"]).exclude(pk__in=done).values("pk")
+        return (
+            qs.filter(conditions["outreach_due"]).exclude(pk__in=done).values_list("pk", flat=True)
+        )
     if key.startswith("group_"):
         g = int(key.split("_")[1])
         cond = conditions[f"_computed_{g}"] | Q(
@@ -557,7 +570,7 @@ def household_ids(campaign, key: str, today: date | None = None):
         )
         if key.endswith("_screened"):
             cond &= conditions["screened_total"]
-        return qs.filter(cond).values("pk")
+        return qs.filter(cond).values_list("pk", flat=True)
     if key.startswith("exits_registry_"):
         return _exit_household_ids(campaign, key, today)
     return _case_household_ids(campaign, key, today)
@@ -575,15 +588,15 @@ def _exit_household_ids(campaign, key: str, today: date):
         field = "household_id"
     if reason:
         qs = qs.filter(exit_reason="" if reason == "none" else reason)
-    return qs.values(field)
+    return qs.values_list(field, flat=True)
 
 
 def _case_household_ids(campaign, key: str, today: date):
     cases = case_queryset(campaign)
     if cases is None:
-        return Household.objects.none().values("pk")
+        return Household.objects.none().values_list("pk", flat=True)
     if key == "verification_overdue":
         if today <= campaign.verification_cutoff:
-            return Household.objects.none().values("pk")
+            return Household.objects.none().values_list("pk", flat=True)
         key = "verification_open"
-    return cases.filter(case_conditions()[key]).values("household_id")
+    return cases.filter(case_conditions()[key]).values_list("household_id", flat=True)

@@ -7,6 +7,7 @@ roles allowed to see the households.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,6 +24,12 @@ class Cell:
     pct: bool = False
     alert: bool = False
     url: str = ""
+    share: float | None = None  # shown after a count: its share of the stage's base
+    has_share: bool = False
+
+    @property
+    def share_text(self) -> str:
+        return "—" if self.share is None else f"{self.share * 100:.1f}%"
 
     @property
     def text(self) -> str:
@@ -60,7 +67,9 @@ def _rows(data: dict):
 
 
 def _table(slug, title, data, columns, note="") -> Table:
-    """columns: (header, key, kind) with kind "n" (number), "pct:<done>:<base>", or "alert"."""
+    """columns: (header, key, kind); kind is "n" (a number), "pct:<done>:<base>" (a ratio),
+    "share:<base>" (a number with its share of <base>), "below:<key>" (red when below that
+    figure) or "negative" (red when below zero)."""
     table = Table(slug, title, [c[0] for c in columns], note=note)
     for label, f, vid, total in _rows(data):
         cells = []
@@ -68,6 +77,9 @@ def _table(slug, title, data, columns, note="") -> Table:
             if kind.startswith("pct:"):
                 _, done, base = kind.split(":")
                 cells.append(Cell(ratio(f[done], f[base]), pct=True))
+            elif kind.startswith("share:"):
+                share = ratio(f[key], f[kind.split(":")[1]])
+                cells.append(Cell(f[key], key=key, village_id=vid, share=share, has_share=True))
             else:
                 alert = kind.startswith("below:") and f[key] < f[kind.split(":")[1]]
                 alert = alert or (kind == "negative" and f[key] < 0)
@@ -98,20 +110,17 @@ def progress_table(data) -> Table:
         data,
         [
             ("应摸排", "outreach_due", "n"),
-            ("已摸排", "outreach_done", "n"),
-            ("摸排完成率", "", "pct:outreach_done:outreach_due"),
+            ("已摸排", "outreach_done", "share:outreach_due"),
             ("核查对象", "cases", "n"),
-            ("信息比对完成", "datamatch_done", "n"),
-            ("入户调查完成", "visit_done", "n"),
-            ("完成核查", "verification_done", "n"),
-            ("核查完成率", "", "pct:verification_done:cases"),
-            ("已审核", "reviewed", "n"),
-            ("审核率", "", "pct:reviewed:cases"),
-            ("已公示/报县", "noticed", "n"),
-            ("已归档", "archived", "n"),
+            ("信息比对完成", "datamatch_done", "share:cases"),
+            ("入户调查完成", "visit_done", "share:cases"),
+            ("完成核查", "verification_done", "share:cases"),
+            ("已审核", "reviewed", "share:cases"),
+            ("已公示/报县", "noticed", "share:cases"),
+            ("已归档", "archived", "share:cases"),
         ],
-        note="“完成核查”指已提交审核或已登记拒不配合核查的对象；信息比对完成指每名共同生活"
-        "成员都有比对结果。",
+        note="百分比：已摸排占应摸排的比例，其余各环节占核查对象的比例。“完成核查”指已提交审核或"
+        "已登记拒不配合核查的对象；信息比对完成指每名共同生活成员都有比对结果。",
     )
 
 
@@ -160,16 +169,18 @@ def changes_table(data) -> Table:
         [
             ("纳入低保（户）", "decision_include_dibao", "n"),
             ("纳入低保（人）", "entries_persons", "n"),
-            ("其中尚未登记救助（户）", "entries_pending_households", "n"),
-            ("其中尚未登记救助（人）", "entries_pending_persons", "n"),
+            ("待登记（户）", "entries_pending_households", "n"),
+            ("待登记（人）", "entries_pending_persons", "n"),
             ("审核退出（户）", "decision_exit", "n"),
             ("审核退出（人）", "exits_review_persons", "n"),
-            ("视为自动退出（户）", "auto_exit", "n"),
-            ("视为自动退出（人）", "exits_auto_persons", "n"),
-            ("其中救助尚未终止（户）", "exits_pending_households", "n"),
-            ("其中救助尚未终止（人）", "exits_pending_persons", "n"),
+            ("自动退出（户）", "auto_exit", "n"),
+            ("自动退出（人）", "exits_auto_persons", "n"),
+            ("待终止（户）", "exits_pending_households", "n"),
+            ("待终止（人）", "exits_pending_persons", "n"),
         ],
-        note="以集体研究审核的现行决定为准。退出人数为本年度内在保的成员数。",
+        note="以集体研究审核的现行决定为准。纳入人数取计保人数；退出人数为本年度内在保的成员数。"
+        "待登记 = 已决定纳入、尚未登记低保救助记录；待终止 = 已决定退出或视为自动退出、"
+        "低保救助记录尚未终止（人数取仍在保的成员）。",
     )
 
 
@@ -237,6 +248,37 @@ def all_tables(data) -> list[Table]:
         decisions_table(data),
         outreach_table(data),
     ]
+
+
+def workbook_bytes(data: dict, *, title: str, computed_at: str) -> bytes:
+    """Every table on its own sheet (a count with a share gets a 比例 column after it)."""
+    from openpyxl import Workbook
+
+    from households.xlsx_cells import safe_row
+
+    workbook = Workbook(write_only=True)
+    info = workbook.create_sheet("说明")
+    for line in ([title], ["数据更新于", computed_at], ["统计日期", data["as_of"]]):
+        info.append(safe_row(info, line))
+    for table in all_tables(data):
+        sheet = workbook.create_sheet(table.title[:31])
+        shares = [c.has_share for c in table.rows[-1].cells]  # the total row is always there
+        headers = []
+        for header, has_share in zip(table.headers, shares, strict=True):
+            headers += [header, f"{header}比例"] if has_share else [header]
+        sheet.append(safe_row(sheet, ["村", *headers]))
+        for row in table.rows:
+            values = []
+            for c in row.cells:
+                values.append(round(c.value, 4) if c.pct and c.value is not None else c.value)
+                if c.has_share:
+                    values.append(None if c.share is None else round(c.share, 4))
+            sheet.append(safe_row(sheet, [row.label, *values]))
+        if table.note:
+            sheet.append(safe_row(sheet, ["说明：" + table.note]))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def stages(figures: dict) -> list[tuple[str, int, int, str]]:

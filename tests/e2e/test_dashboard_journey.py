@@ -1,5 +1,7 @@
 """A leadership member opens the dashboard, reads the figures and cannot change anything."""
 
+import unicodedata
+
 import pytest
 
 from tests.dashboard.conftest import dataset, today  # noqa: F401  (fixtures)
@@ -18,7 +20,7 @@ def test_leader_reads_dashboard_and_cannot_change_anything(journey, dataset, lea
     def cell(key, village="total"):
         return page.locator(f"td[data-key='{key}'][data-village='{village}']").first
 
-    assert cell("outreach_done").inner_text() == "6"
+    assert cell("outreach_done").inner_text() == "6 85.7%"  # with its share of 应摸排
     assert cell("outreach_due").inner_text() == "7"
     assert cell("now_persons").inner_text() == "9"
     assert "below" in cell("now_persons").get_attribute("class")  # 9 < 12 at end-2021: red
@@ -44,6 +46,15 @@ def test_leader_reads_dashboard_and_cannot_change_anything(journey, dataset, lea
     page.goto(j.base + "/dashboard/")
     assert not page.locator(".toolbar").first.is_visible()
     j.shot("dashboard-print")
+    pdf = j.folder / "dashboard-a4.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    assert 1 <= len(reader.pages) <= 6
+    assert abs(float(reader.pages[0].mediabox.width) - 595) < 2  # A4 portrait, in points
+    text = unicodedata.normalize("NFKC", reader.pages[0].extract_text())  # CJK radical forms
+    assert "低保扩面扩围工作进度看板" in text
 
     # A POST to the refresh URL (with a valid CSRF token from the session) answers 403.
     token = next(c["value"] for c in j.context.cookies() if c["name"] == "csrftoken")
