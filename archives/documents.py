@@ -162,25 +162,16 @@ def _screening_result(household: Household):
         model = apps.get_model("screening", "ScreeningResult")
     except LookupError:
         return None
-    results = model.objects.filter(household=household)
-    if any(f.name == "is_current" for f in model._meta.fields):
-        results = results.order_by("-is_current", "-pk")
-    else:
-        results = results.order_by("-pk")
-    return results.first()
-
-
-def _result_date(result) -> date | None:
-    for name in ("as_of", "computed_at", "created_at", "updated_at"):
-        value = _as_date(getattr(result, name, None))
-        if value:
-            return value
-    return None
+    return (
+        model.objects.filter(household=household)
+        .order_by("-is_current", "-created_at", "-pk")
+        .first()
+    )
 
 
 def _income_doc(household: Household, context: dict) -> Doc:
     result = _screening_result(household)
-    data = (getattr(result, "data", None) or {}) if result else {}
+    data = result.data if result else {}
     computation = data.get("computation") or {}
     member_lines = computation.get("members") or []
     names = {m.get("key"): m.get("name", "") for m in member_lines}
@@ -199,10 +190,8 @@ def _income_doc(household: Household, context: dict) -> Doc:
     context = {
         **context,
         "result": result,
-        "outcome_label": _outcome_label(result, data),
-        "per_capita_income": _money(
-            getattr(result, "per_capita_income", None) or data.get("per_capita_income")
-        ),
+        "outcome_label": result.get_outcome_display() if result else "",
+        "per_capita_income": result.per_capita_income if result else None,
         "computation": computation,
         "income_lines": income_lines,
         "member_lines": member_lines,
@@ -217,25 +206,11 @@ def _income_doc(household: Household, context: dict) -> Doc:
         title=INCOME_TITLE,
         group=generated_group(household),
         responsible=units(household)["office"],
-        date=_result_date(result) if result else None,
+        date=result.as_of if result else None,
         html=html,
         fingerprint=fingerprint(html),
         note="系统生成" if result else "系统生成（尚未研判）",
     )
-
-
-def _outcome_label(result, data: dict) -> str:
-    if result is None:
-        return ""
-    display = getattr(result, "get_outcome_display", None)
-    if callable(display):
-        return display()
-    try:
-        from screening.rules import OUTCOME_LABELS, Outcome
-
-        return OUTCOME_LABELS[Outcome(data.get("outcome") or result.outcome)]
-    except (ImportError, ValueError, KeyError, AttributeError):
-        return str(getattr(result, "outcome", ""))
 
 
 def _other_app_docs(household: Household) -> list[Doc]:

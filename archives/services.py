@@ -43,11 +43,15 @@ def is_current(dossier: Dossier | None, signature: str) -> bool:
     return dossier is not None and dossier.content_signature == signature
 
 
+def _usable(dossier: Dossier | None, signature: str) -> bool:
+    return is_current(dossier, signature) and dossier_file_ok(dossier)
+
+
 def ensure_dossier(*, household: Household, actor) -> tuple[Dossier, bool]:
     """The household's current dossier, built anew only if its content changed or its file is bad."""
     plan = dossier_plan(household)
     current = Dossier.objects.current_for(household.pk)
-    if is_current(current, plan[2]) and dossier_file_ok(current):
+    if _usable(current, plan[2]):
         return current, False
     return build_dossier(household=household, actor=actor, plan=plan), True
 
@@ -56,7 +60,7 @@ def build_dossier(*, household: Household, actor, plan=None) -> Dossier:
     """Compile the dossier PDF, store it as the next version and record who built it."""
     compiled = compile_dossier(household, plan)
     current = Dossier.objects.current_for(household.pk)
-    if is_current(current, compiled.signature) and dossier_file_ok(current):
+    if _usable(current, compiled.signature):
         return current  # a concurrent build (a redelivered batch task) stored the same content
     version = current.version + 1 if current else 1
     checksum = sha256_bytes(compiled.pdf)
