@@ -2,7 +2,7 @@
 
 One model serves both: `HouseholdBuilder.household()` returns plain dicts (never model instances),
 `flatten()` turns them into rows keyed by column attname with explicit pks, and the commands
-`build_demo_fixture` and `generate_synthetic` write those rows as JSON, with COPY or bulk_create.
+`build_demo_fixture` and `generate_synthetic` write those rows as JSON, with COPY or with executemany.
 """
 
 import random
@@ -57,7 +57,7 @@ TEMPLATES = {
 TARGETS = (("extreme_poverty", 800, 5000), ("single_person", 7000, 10400),
            ("marginal", 7000, 10400), ("expenditure", 4000, 9500), ("covid", 2000, 8000),
            ("elderly_alone", 2000, 9000), ("refused", 6000, 14000),
-           ("dibao_exit", 7000, 16000))  # fmt: skip
+           ("dibao_exit", 7000, 16000), ("dibao_exit_2022", 7000, 16000))  # fmt: skip
 TIERS = ((2500, 6900, 30), (7000, 10400, 25), (10500, 16000, 25), (16000, 30000, 20))
 VEHICLES = (("motorcycle", 0.3, 2, 8), ("tricycle", 0.08, 3, 10), ("car", 0.01, 40, 120),
             ("truck", 0.01, 50, 150), ("farm_machinery_large", 0.005, 30, 90))  # fmt: skip
@@ -68,7 +68,8 @@ EXCLUSIONS = {"prison": "在重庆市某监狱服刑", "missing": "经法院宣�
               "clergy_3y": "在寺院出家三年以上"}  # fmt: skip
 REFERRALS = (("petition", "petition"), ("dibao", "existing"), ("marginal", "existing"),
              ("single_person", "existing"), ("extreme_poverty", "existing"),
-             ("dibao_exit", "lookback"), ("refused", "lookback"), ("monitoring", "department_data"),
+             ("dibao_exit", "lookback"), ("dibao_exit_2022", "lookback"), ("refused", "lookback"),
+             ("monitoring", "department_data"),
              ("outreach_missed", "cadre_survey"))  # fmt: skip
 RECORDED = (  # priority groups an officer records, with the evidence
     ("recorded_hardship", 1, "村干部走访：{head}家住房破旧、缺少劳动力，生活困难（附走访照片）"),
@@ -80,12 +81,14 @@ SPELL_NOTES = {
     "dibao_single": "低保金（单人户）",
     "extreme_poverty": "特困供养金",
 }
-# The 2022 campaign's counting rules (fixtures/reference.json), used here only to size amounts.
+# The 2022 campaign's numbers (fixtures/reference.json), used here only to size amounts.
 EXCLUDED_KINDS = frozenset(
     "basic_pension veterans_benefit family_planning_award scholarship heroism_award "
     "social_assistance elderly_allowance disability_subsidy".split()
 )
 EMPLOYMENT_COST_RATE = Decimal("0.30")
+STANDARD_MONTHLY = 581  # 低保 standard, 元/人/月
+EXTREME_POVERTY_MONTHLY = 827  # 特困 basic living standard from 2021-09 (rules.md §9.1)
 
 
 def money(value) -> Decimal:
@@ -456,7 +459,7 @@ class HouseholdBuilder:
         """Current and past 低保/边缘/特困 spells and past applications."""
         rng, people, day = self.rng, hh["members"], self.day
         counted = [p for p in people if not p.get("exclusion")]
-        gap = max(round(581 - float(per_capita_income(hh)) / 12), 40)
+        gap = max(round(STANDARD_MONTHLY - float(per_capita_income(hh)) / 12), 40)
         if "dibao" in features:
             self._spell(hh, counted, "dibao", day(date(2014, 1, 1), date(2022, 9, 1)), amount=gap)
         for feature, first, last in EXITS:
@@ -471,7 +474,7 @@ class HouseholdBuilder:
             self._single_person(hh, features, counted)
         if "extreme_poverty" in features:
             start = day(date(2012, 1, 1), date(2022, 6, 30))
-            self._spell(hh, people[:1], "extreme_poverty", start, amount=827)
+            self._spell(hh, people[:1], "extreme_poverty", start, amount=EXTREME_POVERTY_MONTHLY)
         for feature, first, last, outcome in APPLICATIONS:
             if feature in features:
                 reason = rng.choice(REFUSALS) if outcome == "refused" else ""
@@ -488,7 +491,12 @@ class HouseholdBuilder:
             basis = f"重度残疾（{label}{person['disability_grade']}级）"
         start = self.day(date(2021, 2, 1), date(2022, 9, 30))
         self._spell(
-            hh, [person], "dibao_single", start, amount=self.rng.randint(450, 581), basis=basis
+            hh,
+            [person],
+            "dibao_single",
+            start,
+            amount=self.rng.randint(450, STANDARD_MONTHLY),
+            basis=basis,
         )
         if "no_marginal" not in features:
             later = start + timedelta(days=self.rng.randint(0, 60))
@@ -525,7 +533,7 @@ class HouseholdBuilder:
                 dict(member=0, kind="house", value=value, recent_purchase=recent, note="县城商品房")
             )
         if "rich_deposit" in features:  # above 3 × the annual standard per head
-            value = money(6972 * 3 * counted + rng.randint(5, 60) * 1000)
+            value = money(STANDARD_MONTHLY * 12 * 3 * counted + rng.randint(5, 60) * 1000)
             add(dict(member=0, kind="deposit", value=value, note="定期存款"))
         elif rng.random() < 0.65:
             value = money(min(rng.lognormvariate(8.2, 1.0), 50000) // 100 * 100 + 100)
@@ -708,7 +716,8 @@ SCHOOL = ((3, 5, "preschool"), (6, 11, "primary"), (12, 14, "junior"), (15, 17, 
 WAGES = {"away": (28000, 60000), "local": (14000, 32000)}
 WAGE_NOTES = {"away": "在外务工", "local": "本地务工"}
 FARMING = ("种植黄连、辣椒", "养殖生猪", "种植玉米、土豆", "种植莼菜", "养蜂")
-EXITS = (("dibao_exit", date(2021, 1, 5), date(2022, 10, 20)),
+EXITS = (("dibao_exit", date(2021, 1, 5), date(2021, 12, 31)),
+         ("dibao_exit_2022", date(2022, 1, 1), date(2022, 10, 20)),
          ("dibao_exit_old", date(2018, 3, 1), date(2020, 12, 20)))  # fmt: skip
 APPLICATIONS = (("refused", date(2021, 2, 1), date(2022, 9, 30), "refused"),
                 ("refused_old", date(2019, 3, 1), date(2020, 11, 30), "refused"),

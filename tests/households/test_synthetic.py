@@ -233,12 +233,13 @@ def test_demo_has_single_person_extreme_poverty_exits_and_refusals(demo):
         kind="dibao", end_date__range=(date(2021, 1, 1), date(2022, 12, 31))
     ).exclude(exit_reason="")
     assert exits.values("member__household").distinct().count() >= 4
+    assert {e.end_date.year for e in exits} == {2021, 2022}
     assert AssistanceRecord.objects.filter(end_date__lt=date(2021, 1, 1)).exists()
     refused = Application.objects.filter(outcome="refused").exclude(reason="")
     assert refused.filter(applied_on__gte=date(2021, 1, 1)).count() >= 4
     assert refused.filter(applied_on__lt=date(2021, 1, 1)).exists()
     on_dibao = AssistanceRecord.objects.filter(kind="dibao", end_date=None)
-    assert on_dibao.values("member__household").distinct().count() >= 10
+    assert on_dibao.values("member__household").distinct().count() >= 15
 
 
 def test_demo_has_households_exactly_on_both_lines(demo):
@@ -287,6 +288,9 @@ def test_generate_synthetic_is_valid_and_repeatable(demo, capsys):
     sizes = collections.Counter(collections.Counter(m.household_id for m in members).values())
     assert sizes.most_common(1)[0][0] in (3, 4)
     assert 2.8 <= len(members) / 500 <= 3.8
+    spells = AssistanceRecord.objects.filter(member__household__in=generated)
+    assert {"dibao", "marginal", "extreme_poverty"} <= set(spells.values_list("kind", flat=True))
+    assert Application.objects.filter(household__in=generated, outcome="refused").exists()
     first = synthetic_people()
 
     with pytest.raises(CommandError, match="已有模拟数据"):

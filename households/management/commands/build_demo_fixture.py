@@ -11,11 +11,13 @@ from django.core.serializers.json import DjangoJSONEncoder
 from households import synthetic
 
 DEMO_SEED = 20221025  # the date of 洗府发〔2022〕156号
-# One line per household: its features (see households/synthetic.py), and for 脱贫户 the
-# 2021 and 2022-estimate net incomes per head. Blank lines are ordinary households.
+# One "|"-separated entry per household: its features (see households/synthetic.py), and for
+# a 脱贫户 the 2021 and 2022-estimate net incomes per head after ":". ORDINARY more have none.
 DEMO_PLAN = """
-dibao|dibao|dibao|dibao|dibao|dibao disabled|dibao ill|dibao elderly_alone|dibao covid|dibao tuopin
-dibao_exit|dibao_exit|dibao_exit|dibao_exit|dibao_exit_old|marginal|marginal|marginal tuopin
+dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao|dibao
+dibao disabled|dibao ill|dibao elderly_alone|dibao covid|dibao tuopin|dibao monitoring
+dibao_exit|dibao_exit|dibao_exit_2022|dibao_exit_2022 refused|dibao_exit_old
+marginal|marginal|marginal tuopin
 single_person|single_person|single_person no_marginal|single_person ill_basis
 extreme_poverty|extreme_poverty|extreme_poverty|refused|refused|refused car|refused_old|pending
 monitoring|monitoring|monitoring_cleared
@@ -26,7 +28,7 @@ elderly_alone|single_earner|single_earner|single_earner|excluded_member|excluded
 non_cq_spouse|non_cq_spouse|car|two_houses|business|rich_deposit|stable_no_proof
 high_fee_schooling|disabled|disabled|ill|ill
 """
-ORDINARY = 26
+ORDINARY = 16
 RARE_NAMES = "堃喆玥犇淼䶮"  # six ordinary households get one each
 NEAR_LINE = (6900, 7050, 10400, 10520)  # four more sit just either side of the two lines
 
