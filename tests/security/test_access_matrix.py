@@ -1,0 +1,228 @@
+"""Issue 7.1: every URL that shows or changes household data, for every role.
+
+- a village officer asking for another village's object gets 404 (GET and POST);
+- a leadership (领导小组) user cannot change anything: every POST is 403 (or 405);
+- a village officer cannot record review decisions or run office-only steps.
+A guard test fails when a new URL with an object id appears that this matrix does not cover.
+"""
+
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from archives.models import DossierDocument
+from tests.factories import MemberFactory
+from tests.verification.factories import (
+    DecisionFactory,
+    HomeVisitFactory,
+    make_case,
+    notice_for,
+    refusal_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+# URL name → which object of the other village its arguments point at.
+HOUSEHOLD_URLS = {
+    "households:detail": "household",
+    "households:edit": "household",
+    "screening:rescreen_household": "household",
+    "archives:household": "household",
+    "archives:build": "household",
+    "archives:upload": "household",
+    "archives:download": "household",
+    "archives:version_download": "household+version",
+    "archives:scan_download": "household+doc",
+    "verification:case_detail": "case",
+    "verification:case_transition": "case",
+    "verification:data_match_entry": "case",
+    "verification:data_match_pdf": "case",
+    "verification:home_visit_create": "case",
+    "verification:refusal": "case",
+    "verification:refusal_notice_pdf": "case",
+    "verification:refusal_delivery": "case",
+    "verification:refusal_receipt": "case",
+    "verification:receipt_scan": "case",
+    "verification:refusal_exception": "case",
+    "verification:objection_create": "case",
+    "verification:visit_scan": "visit",
+    "verification:decision_notice_pdf": "decision",
+    "verification:notice_detail": "notice",
+    "verification:notice_print": "notice",
+    "verification:notice_pdf": "notice",
+    "verification:notice_report": "notice",
+}
+# Pages that only show or download (GET); the rest change something.
+READ_ONLY_URLS = {
+    "households:detail",
+    "archives:household",
+    "archives:download",
+    "archives:version_download",
+    "archives:scan_download",
+    "verification:case_detail",
+    "verification:data_match_pdf",
+    "verification:refusal_notice_pdf",
+    "verification:receipt_scan",
+    "verification:visit_scan",
+    "verification:decision_notice_pdf",
+    "verification:notice_detail",
+    "verification:notice_print",
+    "verification:notice_pdf",
+    "verification:meeting_detail",
+    "verification:meeting_minutes_pdf",
+}
+# Township-wide pages only the office uses (the review meeting decides).
+OFFICE_ONLY_URLS = {
+    "verification:meeting_detail": "meeting",
+    "verification:meeting_refresh": "meeting",
+    "verification:meeting_decide": "meeting+item",
+    "verification:meeting_minutes_pdf": "meeting",
+    "verification:meeting_create": None,
+    "screening:run": None,
+    "screening:what_if": None,
+}
+# Object-less pages: lists and forms scoped inside the view, covered by their app's tests.
+OTHER_URLS = {"job_detail", "job_download", "archives:batch_resume", "archives:roster"}
+
+
+def app_url_names():
+    names = set()
+
+    def walk(patterns, ns=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, p.namespace or ns)
+            elif isinstance(p, URLPattern) and p.name and ns != "admin":
+                names.add((f"{ns}:{p.name}" if ns else p.name, bool(p.pattern.converters)))
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_url_with_an_object_id_is_in_the_matrix():
+    covered = set(HOUSEHOLD_URLS) | set(OFFICE_ONLY_URLS) | OTHER_URLS
+    missing = sorted(n for n, has_args in app_url_names() if has_args and n not in covered)
+    assert not missing, f"新的带对象编号的地址需要加入权限矩阵：{missing}"
+
+
+@pytest.fixture
+def world(campaign, village_b, settings):
+    """One of each household-data object, all in village B."""
+    case = make_case(village_b, campaign)
+    MemberFactory(household=case.household, relation="child")
+    visit = HomeVisitFactory(case=case)
+    decision = DecisionFactory(case=case)
+    notice, _ = notice_for(case, decision)
+    refusal_case = make_case(village_b, campaign, state="refused")
+    refusal_for(refusal_case)
+    scan = settings.MEDIA_ROOT / "scans" / "matrix.pdf"
+    scan.parent.mkdir(parents=True, exist_ok=True)
+    scan.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    doc = DossierDocument.objects.create(
+        household=case.household,
+        key="upload:test",
+        kind="other",
+        group="later",
+        title="扫描件",
+        source="uploaded",
+        date=date(2022, 11, 10),
+        file="scans/matrix.pdf",
+        content_type="application/pdf",
+        page_count=1,
+    )
+    return {
+        "household": case.household,
+        "case": case,
+        "visit": visit,
+        "decision": decision,
+        "notice": notice,
+        "meeting": decision.meeting,
+        "item": decision,
+        "doc": doc,
+        "version": 1,
+    }
+
+
+def url_for(name, spec, world):
+    if spec is None:
+        return reverse(name)
+    parts = spec.split("+")
+    args = [world[parts[0]].pk]
+    for extra in parts[1:]:
+        value = world[extra]
+        args.append(value if isinstance(value, int) else value.pk)
+    return reverse(name, args=args)
+
+
+@pytest.mark.parametrize("name", sorted(HOUSEHOLD_URLS))
+def test_other_village_objects_are_404_for_a_village_officer(client_for, officer_a, world, name):
+    client = client_for(officer_a)
+    url = url_for(name, HOUSEHOLD_URLS[name], world)
+    got = client.get(url).status_code
+    posted = client.post(url, {"reason": "x", "to_state": "pending_review"}).status_code
+    # POST-only endpoints answer GET with 405, office-only steps refuse officers with 403
+    # before looking anything up; nothing of the other village is ever shown or changed.
+    assert got in (403, 404, 405) and posted in (403, 404, 405), (url, got, posted)
+    if name in READ_ONLY_URLS:
+        assert got == 404, (url, got)
+
+
+# What-if computes without saving anything; leadership may use it.
+CHANGING_URLS = sorted(
+    (set(HOUSEHOLD_URLS) | set(OFFICE_ONLY_URLS)) - READ_ONLY_URLS - {"screening:what_if"}
+)
+
+
+@pytest.mark.parametrize("name", CHANGING_URLS)
+def test_leadership_cannot_change_anything(client_for, leader, world, name):
+    spec = {**HOUSEHOLD_URLS, **OFFICE_ONLY_URLS}[name]
+    response = client_for(leader).post(url_for(name, spec, world), {"reason": "x"})
+    assert response.status_code in (403, 405), name
+
+
+@pytest.mark.parametrize("name", sorted(OFFICE_ONLY_URLS))
+def test_village_officer_cannot_run_office_steps(client_for, world, village_b, name):
+    from tests.factories import OfficerFactory
+
+    officer_b = OfficerFactory(username="officer_b_matrix", village=village_b)
+    response = client_for(officer_b).post(
+        url_for(name, OFFICE_ONLY_URLS[name], world), {"decision": "include_dibao", "reasons": "x"}
+    )
+    assert response.status_code in (403, 404), name
+
+
+LEADER_READS = [
+    "households:detail",
+    "archives:household",
+    "verification:case_detail",
+    "verification:notice_detail",
+    "verification:notice_print",
+    "verification:meeting_detail",
+]
+
+
+@pytest.mark.parametrize("name", LEADER_READS)
+def test_leadership_can_read_every_village(client_for, leader, world, name):
+    spec = {**HOUSEHOLD_URLS, **OFFICE_ONLY_URLS}[name]
+    assert client_for(leader).get(url_for(name, spec, world)).status_code == 200, name
+
+
+def test_officer_cannot_force_a_state_or_decision_by_post(client_for, world, village_b):
+    """A crafted POST on one's own village's case cannot record a decision or skip states."""
+    from tests.factories import OfficerFactory
+
+    officer_b = OfficerFactory(username="officer_b_crafted", village=village_b)
+    case = world["case"]
+    before = case.state
+    client = client_for(officer_b)
+    client.post(
+        reverse("verification:case_transition", args=[case.pk]),
+        {"to_state": "reviewed", "reason": "自行通过", "version": case.version},
+    )
+    client.post(
+        reverse("verification:case_transition", args=[case.pk]),
+        {"to_state": "archived", "reason": "x", "version": case.version},
+    )
+    case.refresh_from_db()
+    assert case.state == before
