@@ -51,10 +51,11 @@ def client_for():
 
 
 @pytest.fixture(autouse=True)
-def _eager_celery_by_default():
+def _eager_celery_by_default(settings):
     """Tasks run in-process unless a test asks for a real worker (`live_worker`)."""
     from xixin_dibao.celery import app
 
+    settings.EMBEDDED_JOBS_IN_THREADS = False  # tests wait for jobs; see test_jobs.py for threads
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield

@@ -5,10 +5,11 @@ broker) and reports progress; the result file stays downloadable from the job pa
 """
 
 import logging
+import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Job
@@ -19,8 +20,36 @@ logger = logging.getLogger(__name__)
 def start_job(*, kind: str, title: str, owner, params: dict, task) -> Job:
     """Create a job and queue `task(job_id)` once the current transaction commits."""
     job = Job.objects.create(kind=kind, title=title, owner=owner, params=params)
-    transaction.on_commit(lambda: task.delay(job.pk))
+    transaction.on_commit(lambda: dispatch(task, job.pk))
     return job
+
+
+def dispatch(task, *args) -> None:
+    """Queue a task; with no broker (`make run`), run it in a background thread instead.
+
+    Without Redis, Celery runs tasks eagerly inside the request: a dossier batch would hold the
+    browser for minutes. A thread lets the user leave the page and come back to the job.
+    """
+    from .celery import app
+
+    if app.conf.task_always_eager and settings.EMBEDDED_JOBS_IN_THREADS:
+        thread = threading.Thread(target=_run_here, args=(task, args), daemon=True)
+        thread.start()
+        _threads.append(thread)
+    else:
+        task.delay(*args)
+
+
+_threads: list[threading.Thread] = []
+
+
+def _run_here(task, args) -> None:
+    try:
+        task.apply(args=args)
+    except Exception:  # noqa: BLE001 - the task records its own failure on the job
+        logger.exception("background job %s failed", task.name)
+    finally:
+        connection.close()
 
 
 def set_progress(job: Job, *, done: int, total: int | None = None, message: str = "") -> None:
