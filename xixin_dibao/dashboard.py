@@ -153,7 +153,8 @@ def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
         lookback |= Q(vc__source="lookback")
         has_case = Q(vc__id__isnull=False)
         past_screening = Q(vc__state__in=PAST_SCREENING)
-    due = any_group | lookback
+    # New candidates come out of 摸排 itself: in the scope, and screened by definition.
+    due = any_group | lookback | (Q(vc__source="new_candidate") if has_cases else never)
     done = due & (screened | past_screening)
     conditions = {
         "scope_total": any_group | lookback | Q(on_current=True) | has_case,

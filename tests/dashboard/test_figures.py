@@ -80,3 +80,14 @@ def test_villages_without_data_show_zeros_and_keep_their_order(db, campaign):
     data = dashboard.compute(campaign, MID_CAMPAIGN)
     assert [v["name"] for v in data["villages"]] == ["丰田村", "白果村"]
     assert all(v == 0 for v in public(data["total"]).values())
+
+
+def test_a_new_candidate_without_a_group_is_in_the_outreach_scope(dataset, campaign, village_b):
+    from .factories import case, household, screened
+
+    h = household(village_b, members=1)
+    screened(h, campaign, "dibao")  # no computed group
+    case(h, campaign, "new_candidate", "pending_verification", matched=0)
+    total = dashboard.compute(campaign, MID_CAMPAIGN)["total"]
+    assert total["outreach_due"] == 8 and total["outreach_done"] == 7
+    assert total["scope_total"] == 11 and total["cases_new_candidate"] == 2
