@@ -35,15 +35,21 @@ HISTORY_DAYS = 120
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _campaign_for(request) -> Campaign | None:
-    """The active campaign the user works on (their township's; ?campaign= for county users)."""
+def _campaigns_for(user):
+    """Active campaigns the user may follow: their township's, or every township's (county)."""
     qs = Campaign.objects.filter(is_active=True).select_related("township")
-    if request.user.township_id:
-        qs = qs.filter(township_id=request.user.township_id)
+    if user.township_id:
+        qs = qs.filter(township_id=user.township_id)
+    return qs.order_by("-year", "township__code", "-id")
+
+
+def _campaign_for(request) -> Campaign | None:
+    """The campaign shown: ?campaign=<id> among the user's, else the first of them."""
+    qs = _campaigns_for(request.user)
     chosen = request.GET.get("campaign", "")
     if chosen.isdigit():
         return qs.filter(pk=chosen).first()
-    return qs.order_by("-year", "-id").first()
+    return qs.first()
 
 
 def _gate(request):
@@ -89,7 +95,7 @@ def _link_cells(tables, can_drill: bool, campaign) -> None:
         for row in table.rows:
             for cell in row.cells:
                 if cell.key in keys and cell.value:
-                    params = {"key": cell.key}
+                    params = {"campaign": campaign.pk, "key": cell.key}
                     if cell.village_id:
                         params["village"] = cell.village_id
                     cell.url = f"{base}?{urlencode(params)}"
@@ -150,6 +156,7 @@ def dashboard_view(request, campaign):
             "cutoff": days_left(campaign.verification_cutoff, today),
             "charts": _charts(data, history),
             "can_drill": can_drill,
+            "other_campaigns": _campaigns_for(request.user).exclude(pk=campaign.pk),
             "can_refresh": request.user.is_office,
             "below_households": total["now_households"] < total["baseline_households"],
             "below_persons": total["now_persons"] < total["baseline_persons"],
@@ -174,7 +181,7 @@ def dashboard_refresh(request, campaign):
         messages.success(request, "看板数据已刷新。")
     else:
         messages.info(request, "已提交刷新，约一分钟内完成，请稍后刷新页面。")
-    return redirect("dashboard")
+    return redirect(f"{reverse('dashboard')}?campaign={campaign.pk}")
 
 
 @dashboard_page()

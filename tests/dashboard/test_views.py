@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 URL = "/dashboard/"
 
 
-def test_office_sees_figures_with_links_and_the_refresh_button(dataset, office_user, client_for):
+def test_office_sees_figures_with_links_and_the_refresh_button(
+    dataset, campaign, village_a, office_user, client_for
+):
     response = client_for(office_user).get(URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -31,8 +33,8 @@ def test_office_sees_figures_with_links_and_the_refresh_button(dataset, office_u
     cells = {c.key: c for c in row_a.cells if c.key}
     assert row_a.label == "保合村"
     assert cells["outreach_done"].value == EXPECTED_A["outreach_done"]
-    assert cells["outreach_done"].url.startswith(
-        "/dashboard/households/?key=outreach_done&village="
+    assert cells["outreach_done"].url == (
+        f"/dashboard/households/?campaign={campaign.pk}&key=outreach_done&village={village_a.pk}"
     )
     shares = [(c.key, c.share_text) for c in row_a.cells if c.has_share]
     assert shares == [
@@ -55,7 +57,7 @@ def test_office_sees_figures_with_links_and_the_refresh_button(dataset, office_u
         "25.0%",
         "12.5%",
     ]
-    assert 'href="/dashboard/households/?key=outreach_pending"' in html
+    assert f'href="/dashboard/households/?campaign={campaign.pk}&amp;key=outreach_pending"' in html
 
 
 def test_stage_funnel_and_deadlines_are_counted(dataset, office_user, client_for):
@@ -126,6 +128,31 @@ def test_no_active_campaign_says_so(db, office_user, client_for):
     response = client_for(office_user).get(URL)
     assert response.status_code == 200
     assert "还没有进行中的工作方案" in response.content.decode()
+
+
+def test_county_user_switches_between_townships(dataset, campaign, office_user, client_for):
+    other = TownshipFactory(code="500240215", name="别的乡")
+    second = Campaign.objects.create(
+        name="别的乡方案",
+        year=2022,
+        township=other,
+        dibao_standard_monthly=581,
+        marginal_multiplier=1.5,
+        outreach_deadline=date(2022, 11, 2),
+        verification_cutoff=date(2022, 11, 21),
+    )
+    client = client_for(office_user)  # no township: the county level
+    html = client.get(URL).content.decode()
+    assert f'href="?campaign={second.pk}">别的乡</a>' in html
+    response = client.get(URL, {"campaign": second.pk})
+    assert response.context["campaign"] == second
+    assert response.context["total"]["outreach_due"] == 0
+    assert client.get(URL, {"campaign": campaign.pk}).context["total"]["outreach_due"] == 7
+    local = UserFactory(role="office", township=campaign.township)  # can't reach the other
+    assert (
+        "还没有进行中的工作方案"
+        in client_for(local).get(URL, {"campaign": second.pk}).content.decode()
+    )
 
 
 def test_user_of_another_township_gets_no_campaign(dataset, client_for):
