@@ -29,7 +29,7 @@ venv: $(VENV)/.stamp-req
 
 demo: system-deps venv  ## migrate and load the reference data and the demo township
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py load_demo
+	APP_TODAY=$(APP_TODAY) $(PY) manage.py load_demo
 
 run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/
 	@$(PY) manage.py login_help --port $(PORT)

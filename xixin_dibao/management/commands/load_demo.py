@@ -35,7 +35,8 @@ class Command(BaseCommand):
         fixtures = Path(settings.BASE_DIR) / "fixtures"
         call_command("loaddata", str(fixtures / "reference.json"), verbosity=0)
         demo = fixtures / "demo.json"
-        if demo.exists() and not Household.objects.exists():
+        fresh = demo.exists() and not Household.objects.exists()
+        if fresh:
             call_command("loaddata", str(demo), verbosity=0)
         reveal = Permission.objects.get(codename="reveal_id_number")
         for username, last, first, role, village_code, can_reveal in DEMO_USERS:
@@ -50,4 +51,8 @@ class Command(BaseCommand):
                 user.save()
             if can_reveal:
                 user.user_permissions.add(reveal)
+        if fresh:
+            from xixin_dibao.demo_progress import simulate
+
+            self.stdout.write(simulate(actor=User.objects.get(username="wangjing")))
         self.stdout.write(f"演示数据已就绪：{Household.objects.count()} 户。")
