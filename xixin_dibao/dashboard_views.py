@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from households.models import Campaign, Household, Village
 
-from . import bulletin, charts, clock, dashboard
+from . import bulletin, charts, clock, dashboard, dashboard_lists
 from .audit import record_security
 from .dashboard_tables import all_tables, days_left, ratio, stages, workbook_bytes
 from .models import AuditEvent, CoverageHistory
@@ -89,7 +89,7 @@ def dashboard_page(methods=("GET", "HEAD")):
 
 
 def _link_cells(tables, can_drill: bool, campaign) -> None:
-    keys = dashboard.drill_keys() if can_drill else set()
+    keys = dashboard_lists.drill_keys() if can_drill else set()
     base = reverse("dashboard_households")
     for table in tables:
         for row in table.rows:
@@ -190,7 +190,7 @@ def dashboard_households(request, campaign):
     request.user.require(request.user.is_office, "领导小组成员只查看统计数字，不查看家庭名单。")
     key = request.GET.get("key", "")
     today = clock.today()
-    ids = dashboard.household_ids(campaign, key, today)
+    ids = dashboard_lists.household_ids(campaign, key, today)
     if ids is None:
         raise Http404("没有这一项统计")
     with transaction.atomic():

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from households.models import AssistanceRecord, Campaign, Household
 from tests.factories import HouseholdFactory, MemberFactory, TownshipFactory, UserFactory
-from xixin_dibao import dashboard
+from xixin_dibao import dashboard, dashboard_lists
 from xixin_dibao.models import AuditEvent, CoverageHistory, DashboardSnapshot
 
 from .conftest import EXPECTED_A, MID_CAMPAIGN
@@ -228,16 +228,16 @@ def test_every_list_holds_exactly_the_households_counted(dataset, campaign):
     data = dashboard.compute(campaign, MID_CAMPAIGN)
     checked = 0
     for row in [*data["villages"], {"id": None, "f": data["total"]}]:
-        for key in sorted(dashboard.drill_keys()):
+        for key in sorted(dashboard_lists.drill_keys()):
             listed = Household.objects.filter(
-                pk__in=dashboard.household_ids(campaign, key, MID_CAMPAIGN)
+                pk__in=dashboard_lists.household_ids(campaign, key, MID_CAMPAIGN)
             )
             if row["id"]:
                 listed = listed.filter(village_id=row["id"])
             if key.startswith("exits_registry_persons"):  # persons → their households
                 assert listed.count() <= row["f"][key]
                 continue
-            figure = row["f"][dashboard.PERSON_TO_HOUSEHOLD_KEY.get(key, key)]
+            figure = row["f"][dashboard_lists.PERSON_TO_HOUSEHOLD_KEY.get(key, key)]
             assert listed.count() == figure, (key, row["id"])
             checked += figure > 0
     assert checked > 60
