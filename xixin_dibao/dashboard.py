@@ -3,8 +3,9 @@
 Every figure is counted in the database, grouped by village, with a fixed number of queries
 whatever the number of households. Each household-level figure has a named condition; the same
 condition lists the households behind the figure (`dashboard_lists.household_ids`), so a list
-always matches its number. `refresh_snapshot` stores the figures for the page (DashboardSnapshot) and the day's
-coverage (CoverageHistory); the Celery task `xixin_dibao.tasks.refresh_dashboard` calls it.
+always matches its number. `refresh_snapshot` stores the figures for the page
+(DashboardSnapshot) and the day's coverage (CoverageHistory); the Celery task
+`xixin_dibao.tasks.refresh_dashboard` calls it.
 """
 
 from __future__ import annotations
