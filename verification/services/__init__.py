@@ -5,6 +5,7 @@ from .cases import (
     current_decision,
     ensure_cases,
     members_without_match,
+    scope_source,
     transition,
     verification_gaps,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "render_minutes",
     "render_public_notice",
     "render_refusal_notice",
+    "scope_source",
     "report_notice",
     "split_names",
     "transition",

@@ -248,9 +248,11 @@ def transition(
 # ---- opening cases for a campaign ---------------------------------------------------------
 
 
-def _scope_ids(campaign) -> dict[int, str]:
+def _scope_ids(campaign, households=None) -> dict[int, str]:
     """household id → source for every in-scope household (current > lookback > candidate)."""
-    households = Household.objects.filter(village__township_id=campaign.township_id)
+    households = (Household.objects if households is None else households).filter(
+        village__township_id=campaign.township_id
+    )
     sources: dict[int, str] = {}
     candidates = screening_link.candidate_household_ids(campaign)
     if candidates is not None:
@@ -274,6 +276,16 @@ def _scope_ids(campaign) -> dict[int, str]:
     for hid in current:
         sources[hid] = Case.Source.CURRENT_RECIPIENT
     return sources
+
+
+def scope_source(*, campaign, household_id: int) -> str | None:
+    """Why one household is in the campaign's verification scope (a Case.Source), or None.
+
+    The rule ensure_cases opens cases by, for one household: current dibao or marginal
+    assistance, a lookback exit or refusal, or a current screening outcome making it a candidate.
+    """
+    households = Household.objects.filter(pk=household_id)
+    return _scope_ids(campaign, households).get(household_id)
 
 
 def _initial_state(source: str, screened: bool) -> State:

@@ -60,3 +60,11 @@ def candidate_household_ids(campaign):
     return model.objects.filter(
         campaign=campaign, is_current=True, outcome__in=CANDIDATE_OUTCOMES
     ).values("household_id")
+
+
+def outcome_label(outcome: str) -> str:
+    """The screening app's Chinese name of an outcome ("低保", "不符合"…)."""
+    model = result_model()
+    if model is None:
+        return outcome
+    return dict(model._meta.get_field("outcome").flatchoices).get(outcome, outcome)

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from households.models import Village
@@ -94,6 +94,9 @@ def case_sync(request):
         return redirect("verification:case_list")
     opened = services.ensure_cases(campaign=campaign, actor=request.user)
     messages.success(request, f"已同步核查范围：新建案件 {opened} 户。")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
     return redirect("verification:case_list")
 
 
