@@ -143,7 +143,12 @@ class MeetingForm(forms.Form):
 
 
 class DecisionForm(VersionedForm):
-    decision = forms.ChoiceField(label="审核意见", choices=ReviewDecision.Decision.choices)
+    # No default: a careless save must not record 纳入低保 for a current recipient.
+    decision = forms.ChoiceField(
+        label="审核意见",
+        choices=[("", "请选择审核意见")] + ReviewDecision.Decision.choices,
+        error_messages={"required": "请选择审核意见。", "invalid_choice": "请选择审核意见。"},
+    )
     per_capita_income_monthly = forms.DecimalField(
         label="人均月收入（元）",
         required=False,
@@ -154,7 +159,11 @@ class DecisionForm(VersionedForm):
     counted_members = forms.IntegerField(
         label="计保人数", required=False, min_value=1, help_text="留空则按共同生活成员人数。"
     )
-    reasons = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+    reasons = forms.CharField(
+        label="理由",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "请填写审核理由。"},
+    )
 
 
 class NoticeForm(forms.Form):
