@@ -152,3 +152,32 @@ def live_worker(transactional_db, settings, _media_root):
             except subprocess.TimeoutExpired:
                 p.kill()
     app.control.purge()
+
+
+ID_NUMBER = __import__("re").compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+
+
+@pytest.fixture(autouse=True)
+def no_id_numbers_in_logs():
+    """Every test: each line the configured log handlers write is checked for a full ID number.
+
+    The console handler of settings.LOGGING (mask filter + masking formatter) is pointed at a
+    buffer for the test; a full 18-character ID number in any line fails the test (issue 7.4).
+    """
+    import io
+    import logging
+
+    from django.conf import settings
+
+    buffer = io.StringIO()
+    swapped = []
+    configured = set(settings.LOGGING["handlers"])
+    for handler in logging.getLogger().handlers:
+        # Only the app's own handlers (settings.LOGGING), not pytest's capture handlers.
+        if isinstance(handler, logging.StreamHandler) and handler.get_name() in configured:
+            swapped.append((handler, handler.setStream(buffer)))
+    yield buffer
+    for handler, stream in swapped:
+        handler.setStream(stream)
+    leaked = [line for line in buffer.getvalue().splitlines() if ID_NUMBER.search(line)]
+    assert not leaked, f"日志中出现完整身份证号：{leaked[:3]}"
