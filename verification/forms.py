@@ -18,8 +18,17 @@ class VersionedForm(forms.Form):
 
 
 class TransitionForm(VersionedForm):
-    to_state = forms.CharField(widget=forms.HiddenInput)
-    reason = forms.CharField(label="原因", max_length=500)
+    to_state = forms.CharField(widget=forms.HiddenInput)  # the value of the button pressed
+    # Optional: the case page records the step's own name when nothing is written.
+    reason = forms.CharField(
+        label="办理说明（将记入办理记录）",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "可不填；不填时记为所点按钮的名称，如“归档”"}
+        ),
+        error_messages={"max_length": "办理说明不能超过500字。"},
+    )
 
 
 class DataMatchRowForm(forms.ModelForm):

@@ -1,14 +1,6 @@
 """Verification services: every state change of a case goes through one of these functions."""
 
-from .cases import (
-    allowed_targets,
-    current_decision,
-    ensure_cases,
-    members_without_match,
-    scope_source,
-    transition,
-    verification_gaps,
-)
+from .cases import ensure_cases, scope_source, transition
 from .common import CaseError, ConflictError
 from .datamatch import ImportRejected, case_mismatches, import_data_match, record_data_match
 from .deadlines import enforce_deadlines, unscreened_households, village_figures
@@ -18,6 +10,13 @@ from .documents import (
     render_decision_notice,
     render_minutes,
     render_public_notice,
+)
+from .guards import (
+    allowed_targets,
+    case_actions,
+    current_decision,
+    members_without_match,
+    verification_gaps,
 )
 from .notices import create_public_notice, notice_status, record_objection, report_notice
 from .refusals import (
@@ -39,6 +38,7 @@ __all__ = [
     "RecusalError",
     "allowed_targets",
     "build_agenda",
+    "case_actions",
     "case_mismatches",
     "create_meeting",
     "create_public_notice",

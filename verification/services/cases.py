@@ -1,19 +1,19 @@
-"""Case life cycle: the one transition service, its guards, and opening cases for a campaign."""
+"""Case life cycle: the one transition service, and opening cases for a campaign."""
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from households.models import Application, AssistanceRecord, Household, Member
-from xixin_dibao import clock
+from households.models import Application, AssistanceRecord, Household
 from xixin_dibao.audit import record_bulk_create, record_change
 from xixin_dibao.models import AuditEvent
 
 from .. import states
-from ..models import Case, CaseTransition, DataMatchResult, ReviewDecision
+from ..models import Case, CaseTransition
 from ..states import State
 from . import screening_link
-from .common import CaseError, actor_kind, cn_date, conflict, require_case_writer
+from .common import CaseError, actor_kind, conflict, require_case_writer
+from .guards import GUARDS
 from .relatives import register_relatives
 
 S = State
@@ -23,153 +23,6 @@ CURRENT_KINDS = (
     AssistanceRecord.Kind.MARGINAL,
 )
 DIBAO_KINDS = (AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE)
-
-
-# ---- what a case still lacks ------------------------------------------------------------
-
-
-def co_resident_members(case: Case) -> list[Member]:
-    return [m for m in case.household.members.all() if m.co_resident]
-
-
-def members_without_match(case: Case) -> list[Member]:
-    """Co-resident members with no data-match result on this case (rule 11)."""
-    matched = set(DataMatchResult.objects.filter(case=case).values_list("member_id", flat=True))
-    return [m for m in co_resident_members(case) if m.pk not in matched]
-
-
-def verification_gaps(case: Case) -> list[str]:
-    """What stops the case going to review: missing data-match results, no home visit."""
-    gaps = []
-    missing = members_without_match(case)
-    if missing:
-        names = "、".join(m.name for m in missing)
-        gaps.append(f"以下共同生活家庭成员还没有信息比对结果：{names}。")
-    if not case.home_visits.exists():
-        gaps.append("还没有入户调查记录（至少两名调查人员、签字调查表扫描件）。")
-    return gaps
-
-
-def current_decision(case: Case) -> ReviewDecision | None:
-    return (
-        case.decisions.filter(is_current=True)
-        .exclude(decision="")
-        .select_related("meeting")
-        .order_by("-decided_at")
-        .first()
-    )
-
-
-def active_notice_entry(case: Case):
-    return (
-        case.notice_entries.filter(withdrawn=False)
-        .select_related("notice")
-        .order_by("-notice__start_date", "-id")
-        .first()
-    )
-
-
-# ---- guards: conditions each edge needs besides the table --------------------------------
-
-
-def _ready_for_review(case):
-    gaps = verification_gaps(case)
-    return "还不能提交审核：" + "".join(gaps) if gaps else None
-
-
-def _has_decision(case):
-    if current_decision(case) is None:
-        return "请在集体研究审核会议上为该户作出决定。"
-    return None
-
-
-def _positive_and_posted(case):
-    decision = current_decision(case)
-    if decision is None or decision.is_negative:
-        return "只有审核意见为纳入或维持的家庭才张榜公示。"
-    if active_notice_entry(case) is None:
-        return "请通过“张榜公示”页面为该村生成公示。"
-    return None
-
-
-def _negative_decision(case):
-    decision = current_decision(case)
-    if decision is None or not decision.is_negative:
-        return "拟纳入或维持的家庭须先张榜公示，期满无异议后才能报县。"
-    return None
-
-
-def _notice_period_over(case):
-    entry = active_notice_entry(case)
-    if entry is None:
-        return "该户没有有效的公示记录。"
-    if clock.today() <= entry.notice.end_date:
-        return f"公示期至{cn_date(entry.notice.end_date)}，期满后才能报县。"
-    return None
-
-
-def _objection_recorded(case):
-    entry = case.notice_entries.filter(withdrawn=True).order_by("-id").first()
-    if entry is None or not entry.objections.exists():
-        return "请通过“登记异议”页面登记公示期间收到的异议。"
-    return None
-
-
-def _refusal(case):
-    return getattr(case, "refusal", None)
-
-
-def _refusal_recorded(case):
-    return None if _refusal(case) else "请先登记拒不配合核查的情况。"
-
-
-def _delivered(case):
-    refusal = _refusal(case)
-    if refusal is None or not refusal.delivered_on:
-        return "请先登记书面告知书的送达情况（日期、送达人、方式）。"
-    return None
-
-
-def _receipt_returned(case):
-    refusal = _refusal(case)
-    if refusal is None or not (refusal.receipt_scan_path and refusal.receipt_received_on):
-        return "回执尚未交回民政办：须上传回执扫描件并登记交到办公室主任的日期，才能视为自动退出。"
-    return None
-
-
-def _exception_recorded(case):
-    refusal = _refusal(case)
-    if refusal is None or not refusal.exception_reason:
-        return "请由民政办办公室主任登记特殊情况及理由。"
-    return None
-
-
-GUARDS = {
-    (S.PENDING_VERIFICATION, S.PENDING_REVIEW): _ready_for_review,
-    (S.PENDING_VERIFICATION, S.REFUSED): _refusal_recorded,
-    (S.REFUSED, S.NOTICE_DELIVERED): _delivered,
-    (S.NOTICE_DELIVERED, S.RECEIPT_RETURNED): _receipt_returned,
-    (S.RECEIPT_RETURNED, S.AUTO_EXIT): _receipt_returned,
-    (S.REFUSED, S.PENDING_VERIFICATION): _exception_recorded,
-    (S.NOTICE_DELIVERED, S.PENDING_VERIFICATION): _exception_recorded,
-    (S.RECEIPT_RETURNED, S.PENDING_VERIFICATION): _exception_recorded,
-    (S.PENDING_REVIEW, S.REVIEWED): _has_decision,
-    (S.REVIEWED, S.IN_NOTICE): _positive_and_posted,
-    (S.REVIEWED, S.REPORTED): _negative_decision,
-    (S.IN_NOTICE, S.REPORTED): _notice_period_over,
-    (S.IN_NOTICE, S.PENDING_VERIFICATION): _objection_recorded,
-    (S.IN_NOTICE, S.PENDING_REVIEW): _objection_recorded,
-}
-
-
-def allowed_targets(case: Case, user) -> list[tuple[State, states.Rule]]:
-    """The table's next states that this user's role may choose (guards are checked on submit)."""
-    kind = actor_kind(user)
-    if kind is None:
-        return []
-    if kind == states.OFFICER and case.household.village_id != user.village_id:
-        return []
-    return [(to, rule) for to, rule in states.targets(case.state) if kind in rule.actors]
 
 
 # ---- the one transition service -----------------------------------------------------------

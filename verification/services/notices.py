@@ -14,8 +14,9 @@ from xixin_dibao.models import AuditEvent
 
 from ..models import Case, Objection, PublicNotice, PublicNoticeEntry, ReviewDecision
 from ..states import State
-from .cases import co_resident_members, current_decision, transition
+from .cases import transition
 from .common import CaseError, cn_date, require_case_writer, require_office
+from .guards import co_resident_members, current_decision
 
 
 def notice_candidates(*, campaign, village) -> list[tuple[Case, ReviewDecision]]:

@@ -20,8 +20,9 @@ from xixin_dibao.models import AuditEvent
 from ..models import Case, ReviewDecision, ReviewMeeting
 from ..states import State
 from . import screening_link
-from .cases import DIBAO_KINDS, co_resident_members, transition
+from .cases import DIBAO_KINDS, transition
 from .common import CaseError, require_case_writer, require_office
+from .guards import co_resident_members
 from .relatives import recusal_members
 
 D = ReviewDecision.Decision

@@ -107,17 +107,20 @@ def _page_url(page: str, case: Case) -> str:
         return reverse(page)
 
 
-def _actions(case: Case, user) -> list[dict]:
-    actions = []
-    for to, rule in services.allowed_targets(case, user):
-        actions.append(
-            {
-                "to": to.value,
-                "label": rule.label,
-                "url": _page_url(rule.page, case) if rule.page else "",
-            }
-        )
-    return actions
+def _actions(case: Case, user, gaps: list[str]) -> dict[str, list[dict]]:
+    """The 办理 row: buttons (one shared reason box), links to pages, and blocked steps."""
+    row = {"buttons": [], "links": [], "blocked": []}
+    for action in services.case_actions(case=case, user=user):
+        item = {"to": action.to.value, "label": action.rule.label, "blocked": action.blocked}
+        if action.blocked and action.to == states.State.PENDING_REVIEW and gaps:
+            item["blocked"] = "补齐上方“提交审核前还需要”所列材料后，才能提交审核。"
+        if action.blocked:
+            row["blocked"].append(item)
+        elif action.rule.page:
+            row["links"].append({**item, "url": _page_url(action.rule.page, case)})
+        else:
+            row["buttons"].append(item)
+    return row
 
 
 @login_required
@@ -126,6 +129,7 @@ def case_detail(request, pk, form=None):
     household = case.household
     members = list(household.members.all())
     results = {r.member_id: r for r in case.data_matches.select_related("entered_by")}
+    gaps = services.verification_gaps(case) if case.state in states.DATA_ENTRY_STATES else []
     return render(
         request,
         "verification/case_detail.html",
@@ -143,10 +147,9 @@ def case_detail(request, pk, form=None):
             ),
             "registrations": case.registrations.select_related("declaration__declarant", "member"),
             "transitions": case.transitions.select_related("actor"),
-            "gaps": services.verification_gaps(case)
-            if case.state in states.DATA_ENTRY_STATES
-            else [],
-            "actions": _actions(case, request.user),
+            "gaps": gaps,
+            "actions": _actions(case, request.user, gaps),
+            "reason_field": (form or TransitionForm())["reason"],
             "transition_form": form,
             "cutoff_passed": clock.today() > case.campaign.verification_cutoff,
             "can_enter": case.state in states.DATA_ENTRY_STATES and not request.user.is_leadership,
@@ -162,6 +165,9 @@ def case_transition(request, pk):
     form = TransitionForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
+        rule = states.rule_for(case.state, data["to_state"])
+        # Nothing written: the history records the step's own name (the button's wording).
+        reason = data["reason"].strip() or (rule.label if rule else data["to_state"])
         done = run_service(
             request,
             form,
@@ -169,15 +175,17 @@ def case_transition(request, pk):
                 case=case,
                 to_state=data["to_state"],
                 actor=request.user,
-                reason=data["reason"],
+                reason=reason,
                 expected_version=data["version"],
             ),
         )
         if done:
             messages.success(request, f"已变更为“{case.state_label}”。")
             return redirect(case)
+    elif "reason" in form.errors:
+        messages.error(request, "未保存：" + form.errors["reason"][0])
     else:
-        messages.error(request, "未保存：请填写变更原因。")
+        messages.error(request, "未保存：页面已过期，请刷新后重新办理。")
     case.refresh_from_db()
     return case_detail(request, pk, form=form)
 
