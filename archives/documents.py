@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.apps import apps
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from households.models import Household, Income
@@ -69,6 +70,7 @@ class Doc:
     file_path: Path | None = None  # a scan: PDF, JPEG or PNG
     page_count: int | None = None
     document_id: int | None = None  # the DossierDocument row of an uploaded scan
+    url: str = ""  # the page serving a scan (uploaded here or filed by verification)
     fingerprint: str = ""
     pdf: bytes | None = field(default=None, repr=False)  # filled while compiling
 
@@ -218,8 +220,8 @@ def _other_app_docs(household: Household) -> list[Doc]:
 
     Each item: kind, title, doc_number, responsible, date and one of `html` (a body fragment,
     str or callable; preferred: it shares the dossier's fonts), `render` (callable -> PDF bytes)
-    or `file_path` (a scan). Optional: `group`, `note`, `signature` (changes with the content),
-    `id`.
+    or `file_path` (a scan, with `url` the page serving it). Optional: `group`, `note`,
+    `signature` (changes with the content), `id`.
     """
     try:
         from verification import services
@@ -253,7 +255,9 @@ def _other_app_docs(household: Household) -> list[Doc]:
                 doc_number=item.get("doc_number") or "",
                 responsible=item.get("responsible") or "",
                 date=_as_date(item.get("date")),
-                note=item.get("note", ""),
+                # A signed form or receipt filed by verification is a scan like an upload.
+                note=item.get("note") or ("扫描件" if path else ""),
+                url=item.get("url", "") if path else "",
                 html=html,
                 css=css,
                 scope=scope,
@@ -310,6 +314,7 @@ def _uploaded_docs(household: Household) -> list[Doc]:
                 file_path=media_path(row.file),
                 page_count=row.page_count,
                 document_id=row.pk,
+                url=reverse("archives:scan_download", args=[household.pk, row.pk]),
                 fingerprint=fingerprint(row.sha256, row.page_count),
             )
         )

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from archives.pdf import render_pdf
@@ -120,7 +121,8 @@ def household_documents(household) -> list[dict]:
 
     Keys: kind, id (stable within the household), title, doc_number, responsible (责任者), date,
     and either render (a callable returning PDF bytes) or file_path (an absolute path of a stored
-    scan) with pages; `signature` when present changes whenever the rendered content does.
+    scan) with pages and url (the page serving it); `signature` when present changes whenever the
+    rendered content does.
     """
     docs = []
     cases = (
@@ -154,6 +156,7 @@ def household_documents(household) -> list[dict]:
                     "date": visit.visited_on,
                     "file_path": _scan(visit.scan_path),
                     "pages": visit.scan_pages,
+                    "url": reverse("verification:visit_scan", args=[visit.pk]),
                 }
             )
         docs += _refusal_documents(case)
@@ -189,6 +192,7 @@ def _refusal_documents(case: Case) -> list[dict]:
                 "date": refusal.receipt_received_on,
                 "file_path": _scan(refusal.receipt_scan_path),
                 "pages": refusal.receipt_scan_pages,
+                "url": reverse("verification:receipt_scan", args=[case.pk]),
             }
         )
     return docs
