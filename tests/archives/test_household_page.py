@@ -1,12 +1,21 @@
 """The household's dossier page: where each document comes from, and the upload form."""
 
+import io
 import re
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
+from archives.files import media_path
 from archives.services import ensure_dossier
-from tests.verification.factories import CaseFactory, HomeVisitFactory, refusal_for
+from tests.verification.factories import (
+    CaseFactory,
+    DecisionFactory,
+    HomeVisitFactory,
+    pdf_bytes,
+    refusal_for,
+)
 
 from .factories import household_with_members, image_bytes, upload
 
@@ -66,8 +75,6 @@ def test_uploaded_scans_link_to_their_file(client_for, officer_a, village_a):
 
 
 def test_compiled_index_notes_the_visit_scan(office_user, village_a, campaign, settings):
-    from tests.verification.factories import pdf_bytes
-
     household = household_with_members(village_a)
     case = CaseFactory(household=household, campaign=campaign)
     visit = HomeVisitFactory(case=case)
@@ -77,3 +84,18 @@ def test_compiled_index_notes_the_visit_scan(office_user, village_a, campaign, s
     dossier, _ = ensure_dossier(household=household, actor=office_user)
     row = next(r for r in dossier.toc if r["kind"] == "home_visit")
     assert row["note"] == "扫描件"
+
+
+def test_compiled_index_keeps_responsible_and_numbers_on_one_line(office_user, village_a, campaign):
+    household = household_with_members(village_a, names=["谭秀英", "谭德贵"])
+    case = CaseFactory(household=household, campaign=campaign)
+    DecisionFactory(case=case, meeting__number="洗民审〔2022〕123号")
+    dossier, _ = ensure_dossier(household=household, actor=office_user)
+    reader = PdfReader(io.BytesIO(media_path(dossier.file).read_bytes()))
+    index = next(p.extract_text() for p in reader.pages if "卷内目录" in p.extract_text())
+    rows = index.splitlines()
+    assert any(line.startswith("1 谭秀英（申请人） 家庭基本情况及申请登记表") for line in rows)
+    assert any(" 洗新乡民政与社会事务办 家庭收入核算说明" in line for line in rows)
+    assert any(
+        " 洗民审〔2022〕123号 洗新乡人民政府 集体研究审核记录（摘录）" in line for line in rows
+    )
