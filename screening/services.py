@@ -12,6 +12,7 @@ unchanged since its current verdict keeps that verdict instead of getting a dupl
 
 from __future__ import annotations
 
+import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -40,7 +41,7 @@ from .registry import (
     policy_to_dict,
 )
 from .rules import OUTCOME_LABELS, RULESET_VERSION
-from .verdicts import result_row, safe_evaluate
+from .verdicts import result_fields, safe_evaluate
 from .whatif import WhatIfReport, what_if
 
 __all__ = [
@@ -68,33 +69,76 @@ def campaign_for_household(household: Household) -> Campaign | None:
     )
 
 
-def _insert(results: list[ScreeningResult]) -> None:
-    """Write one chunk's new results with one statement: a multi-row INSERT, or on SQLite one
-    executemany (Django caps SQLite inserts at 999 parameters, about 45 rows here, which would
-    make the number of queries grow with the chunk).
+RESULT_FIELDS = [f for f in ScreeningResult._meta.concrete_fields if not f.primary_key]
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _insert(rows: list[dict]) -> None:
+    """Write one chunk's new results (column values by attname) with one statement.
+
+    PostgreSQL: COPY FROM STDIN (no SQL to compile or parse for 2,000 rows × 22 columns).
+    SQLite: one executemany (Django caps SQLite inserts at 999 parameters, about 45 rows here,
+    which would make the number of queries grow with the chunk). Others: bulk_create.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            if hasattr(cursor, "copy_expert"):  # psycopg2
+                _copy(cursor, rows)
+                return
     if connection.vendor != "sqlite":
+        results = [ScreeningResult(**row) for row in rows]
         ScreeningResult.objects.bulk_create(results, batch_size=CHUNK_SIZE)
         return
-    columns = [f for f in ScreeningResult._meta.concrete_fields if not f.primary_key]
     query = InsertQuery(ScreeningResult)
-    query.insert_values(columns, results[:1])
+    query.insert_values(RESULT_FIELDS, [ScreeningResult(**rows[0])])
     compiler = query.get_compiler(connection=connection)
     [(statement, _)] = compiler.as_sql()
-    convert = [_converter(f, compiler) for f in columns]
-    names = [f.attname for f in columns]
-    rows = [
-        [to_db(getattr(obj, name)) for to_db, name in zip(convert, names, strict=True)]
-        for obj in results
+    convert = [_converter(f, compiler) for f in RESULT_FIELDS]
+    names = [f.attname for f in RESULT_FIELDS]
+    values = [
+        [to_db(row[name]) for to_db, name in zip(convert, names, strict=True)] for row in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(statement, rows)
+        cursor.executemany(statement, values)
+
+
+def _copy(cursor, rows: list[dict]) -> None:
+    """COPY the rows in PostgreSQL's text format (values shared by every row convert once)."""
+    convert = [_copy_converter(f) for f in RESULT_FIELDS]
+    names = [f.attname for f in RESULT_FIELDS]
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write(
+            "\t".join([to_text(row[n]) for to_text, n in zip(convert, names, strict=True)])
+        )
+        buffer.write("\n")
+    buffer.seek(0)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in RESULT_FIELDS)
+    table = quote(ScreeningResult._meta.db_table)
+    cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buffer)
+
+
+def _copy_text(text: str) -> str:
+    """Escape for COPY's text format (chained replace: str.translate is slow on Chinese)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _copy_converter(field):
+    """One column's value as COPY text: \\N for NULL, t/f, ISO dates, compact JSON, escaped."""
+    if isinstance(field, JSONField):  # JSON text has no raw tab or newline: only \\ to double
+        return _memo(lambda v: _json(v).replace("\\", "\\\\"))
+    if field.get_internal_type() in ("DateField", "DateTimeField"):
+        return _memo(lambda v: "\\N" if v is None else v.isoformat())
+    if field.get_internal_type() == "BooleanField":
+        return lambda v: "t" if v else "f"
+    return lambda v: "\\N" if v is None else _copy_text(str(v))
 
 
 def _converter(field, compiler):
     """How one column's value reaches SQLite; values shared by every row convert once."""
     if isinstance(field, JSONField):
-        return _memo(lambda v: json.dumps(v, ensure_ascii=False))
+        return _memo(_json)
     if field.get_internal_type() in ("DateField", "DateTimeField", "DecimalField"):
         return _memo(lambda v: compiler.prepare_value(field, v))
     return lambda v: v
@@ -149,7 +193,7 @@ def _screen_chunk(ctx: _Context, households: QuerySet) -> None:
                     confirmed.append(previous[0])
                 continue
             verdict = safe_evaluate(lambda b=bundle: facts_from_bundle(b, ctx.as_of), ctx.policy)
-            row = result_row(
+            row = result_fields(
                 verdict,
                 household_id=pk,
                 campaign_id=ctx.campaign.pk,
@@ -161,8 +205,8 @@ def _screen_chunk(ctx: _Context, households: QuerySet) -> None:
                 created_at=ctx.now,
             )
             new.append(row)
-            ctx.outcomes[row.outcome] += 1
-            ctx.changed += row.changed
+            ctx.outcomes[row["outcome"]] += 1
+            ctx.changed += row["changed"]
             if previous:
                 replaced.append(previous[0])
         # A re-check that confirms the outcome clears "changed", as a fresh identical row would.

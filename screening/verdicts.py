@@ -24,7 +24,11 @@ _AS_IS = frozenset({str, int, bool, float, type(None)})
 
 
 def plain(value):
-    """Return the same JSON-safe data as Verdict.to_dict(), several times faster (field cache)."""
+    """Return the same JSON-safe data as Verdict.to_dict(), several times faster (field cache).
+
+    Decimals, the commonest value after str and int, are converted inline rather than by a
+    recursive call (about 40 values per household).
+    """
     kind = type(value)
     if kind in _AS_IS:
         return value
@@ -33,10 +37,13 @@ def plain(value):
         data = {}
         for name in names:
             v = getattr(value, name)
-            data[name] = v if type(v) in _AS_IS else plain(v)
+            t = type(v)
+            data[name] = v if t in _AS_IS else str(v) if t is Decimal else plain(v)
         return data
     if kind is tuple or kind is list:
-        return [v if type(v) in _AS_IS else plain(v) for v in value]
+        return [
+            v if type(v) in _AS_IS else str(v) if type(v) is Decimal else plain(v) for v in value
+        ]
     if kind is Decimal:
         return str(value)
     if is_dataclass(value):
@@ -94,7 +101,12 @@ def codes_text(codes) -> str:
     return f",{','.join(str(c) for c in codes)}," if codes else ""
 
 
-def result_row(
+def result_row(verdict: Verdict, **context) -> ScreeningResult:
+    """The ScreeningResult (unsaved) for `verdict`; see result_fields for the arguments."""
+    return ScreeningResult(**result_fields(verdict, **context))
+
+
+def result_fields(
     verdict: Verdict,
     *,
     household_id: int,
@@ -105,11 +117,12 @@ def result_row(
     as_of: date,
     fingerprint: str,
     created_at,
-) -> ScreeningResult:
+) -> dict:
+    """A new result's column values by attname (bulk writes skip building model instances)."""
     flags = [f.code for f in verdict.flags]
     groups = sorted(verdict.priority_groups)
     outcome = verdict.outcome.value
-    return ScreeningResult(
+    return dict(
         household_id=household_id,
         campaign_id=campaign_id,
         run_id=run_id,
