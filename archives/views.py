@@ -38,17 +38,29 @@ def visible_villages(user):
 
 @login_required
 def index(request):
-    villages = visible_villages(request.user).annotate(
-        household_count=Count("household", distinct=True),
-        dossier_count=Count(
-            "household", filter=Q(household__dossiers__isnull=False), distinct=True
-        ),
+    villages = list(
+        visible_villages(request.user).annotate(
+            household_count=Count("household", distinct=True),
+            dossier_count=Count(
+                "household", filter=Q(household__dossiers__isnull=False), distinct=True
+            ),
+        )
     )
+    # A household belongs to one village, so the township's totals are the rows' sums.
+    totals = {
+        "households": sum(v.household_count for v in villages),
+        "dossiers": sum(v.dossier_count for v in villages),
+    }
     jobs = Job.objects.filter(owner=request.user, kind="dossier_batch").order_by("-created_at")[:10]
     return render(
         request,
         "archives/index.html",
-        {"villages": villages, "jobs": jobs, "roster_kinds": ROSTER_KINDS.values()},
+        {
+            "villages": villages,
+            "totals": totals,
+            "jobs": jobs,
+            "roster_kinds": ROSTER_KINDS.values(),
+        },
     )
 
 
