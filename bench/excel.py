@@ -160,7 +160,7 @@ def import_rows(*, env: dict, folder: Path, member_rows: int, username: str) -> 
             ratio=imported["peak_rss_mb"] / bare_peak,
             passed=imported["peak_rss_mb"] <= 300,
             note=(
-                "峰值内存 = 独立子进程的 resource.getrusage ru_maxrss（含 Django 本身，"
+                "峰值内存 = 独立子进程的峰值常驻内存（/proc/self/status 的 VmHWM，含 Django 本身，"
                 f"导入开始前 {imported['rss_before_mb']:.0f} MB）；基准值为同样子进程只读遍历同一文件的峰值；"
                 f"文件 {file_mb:.1f} MB，峰值为文件大小的 {imported['peak_rss_mb'] / file_mb:.0f} 倍。"
             ),
@@ -229,7 +229,7 @@ def export_rows(*, env: dict, user, half_user, repeat: int = 3) -> list[Row]:
             passed=growth <= 1.2,
             note=(
                 "独立子进程中用 tracemalloc 记录导出期间 Python 分配的峰值（不含 Django 本身）；"
-                f"进程峰值 ru_maxrss 为 {large['peak_rss_mb']:.0f} / {small['peak_rss_mb']:.0f} MB。"
+                f"进程峰值常驻内存（VmHWM）为 {large['peak_rss_mb']:.0f} / {small['peak_rss_mb']:.0f} MB。"
                 f"{small['rows']:,} 行为较小乡镇的民政办账户，{large['rows']:,} 行为县级账户（全部乡镇），"
                 f"行数为 {large['rows'] / max(small['rows'], 1):.1f} 倍。"
             ),

@@ -36,21 +36,15 @@ DETAILS_PER_USER = 30
 @dataclass
 class LatencyOptions:
     users: int = 20
-    requests_per_user: int = 60
-    max_seconds: float = 180
-    think: float = 1.0
+    requests_per_user: int = 40
+    max_seconds: float = 240
+    think: float = 3.0
     workers: int = 0
     threads: int = 2
     keep_db: bool = False
 
     def gunicorn_workers(self) -> int:
         return self.workers or 2 * (os.cpu_count() or 1) + 1
-
-
-def analyze() -> None:
-    """Fresh statistics after the bulk load (autovacuum would do it a little later)."""
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def _plans(usernames: list[str], seed: int) -> list[tuple[str, list[tuple[str, list[str]]]]]:
@@ -72,6 +66,9 @@ def _plans(usernames: list[str], seed: int) -> list[tuple[str, list[tuple[str, l
     return plans
 
 
+SOLO_ROUNDS = 8  # single-user pass: each page this many times, back to back
+
+
 def measure_size(households: int, options: LatencyOptions, log) -> tuple[LoadResult, dict]:
     with bench_database(keep=options.keep_db) as db:
         log(f"  生成 {households:,} 户……")
@@ -79,12 +76,19 @@ def measure_size(households: int, options: LatencyOptions, log) -> tuple[LoadRes
         log(f"  生成用时 {generated:.0f} 秒；研判全部家庭……")
         screened = data.screen_everything()
         data.refresh_dashboards()
-        analyze()
         usernames = data.office_users(options.users)
         plans = _plans(usernames, seed=households)
         env = dict(db.env_without_redis, LOG_LEVEL="WARNING")  # no task leaves the bench
         log(f"  研判用时 {screened:.0f} 秒；{options.users} 个并发用户压测……")
         with Gunicorn(env=env, workers=options.gunicorn_workers(), threads=options.threads) as g:
+            solo = run_load(  # service time: one user, no pause, nobody else
+                port=g.port,
+                users=plans[:1],
+                password=data.PASSWORD,
+                requests_per_user=SOLO_ROUNDS * len(PAGES),
+                max_seconds=options.max_seconds,
+                think=0,
+            )
             result = run_load(
                 port=g.port,
                 users=plans,
@@ -100,9 +104,15 @@ def measure_size(households: int, options: LatencyOptions, log) -> tuple[LoadRes
             "screen_seconds": screened,
             "requests": len(result.samples),
             "seconds": result.seconds,
-            "errors": result.errors[:10],
+            "errors": (solo.errors + result.errors)[:10],
+            "solo_median_ms": {key: solo.median_ms(key) for key, _ in PAGES},
         }
         return result, info
+
+
+def _ms(info: dict, key: str) -> str:
+    value = info["solo_median_ms"].get(key)
+    return "—" if value is None else f"{value:.0f} ms"
 
 
 def latency_rows(*, large: int, small: int, options: LatencyOptions, log) -> list[Row]:
@@ -136,6 +146,7 @@ def latency_rows(*, large: int, small: int, options: LatencyOptions, log) -> lis
                 note=(
                     f"各 {large_result.count(key)} / {small_result.count(key)} 次请求"
                     + (f"，失败 {failures} 次" if failures else "")
+                    + f"；单用户无并发时中位数 {_ms(large_info, key)} / {_ms(small_info, key)}"
                 ),
             )
         )

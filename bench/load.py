@@ -12,6 +12,7 @@ import http.client
 import random
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -43,6 +44,10 @@ class LoadResult:
         values = [s.seconds for s in self.samples if s.page == page and s.status == 200]
         value = p95(values)
         return None if value is None else value * 1000
+
+    def median_ms(self, page: str) -> float | None:
+        values = [s.seconds for s in self.samples if s.page == page and s.status == 200]
+        return statistics.median(values) * 1000 if values else None
 
     def count(self, page: str) -> int:
         return sum(1 for s in self.samples if s.page == page)

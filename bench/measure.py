@@ -108,8 +108,8 @@ def _ram_gb() -> float | None:
 
 
 def database_version() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    if connection.vendor == "postgresql":  # the server's maintenance database, not the user's
+        with connection._nodb_cursor() as cursor:
             cursor.execute("SHOW server_version")
             return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
     if connection.vendor == "sqlite":

@@ -34,13 +34,13 @@ class Command(BaseCommand):
         parser.add_argument("--latency-small", type=int, default=2000, help="压测的小规模户数")
         parser.add_argument("--users", type=int, default=20, help="并发用户数")
         parser.add_argument(
-            "--requests-per-user", type=int, default=60, help="每个用户的请求数上限"
+            "--requests-per-user", type=int, default=40, help="每个用户的请求数上限"
         )
         parser.add_argument(
-            "--max-seconds", type=float, default=180, help="每轮压测的时长上限（秒）"
+            "--max-seconds", type=float, default=240, help="每轮压测的时长上限（秒）"
         )
         parser.add_argument(
-            "--think", type=float, default=1.0, help="用户两次请求之间的平均停顿（秒），0 为不停顿"
+            "--think", type=float, default=3.0, help="用户两次请求之间的平均停顿（秒），0 为不停顿"
         )
         parser.add_argument("--gunicorn-workers", type=int, default=0, help="默认 2×核数+1")
         parser.add_argument("--import-rows", type=int, default=50000, help="导入文件的家庭成员行数")
