@@ -264,6 +264,9 @@ class ReviewMeeting(models.Model):
     chair = models.CharField("主持人", max_length=40)
     attendees = models.JSONField("参会人员", default=list)
     recorder = models.CharField("记录人", max_length=40)
+    sequence = models.PositiveIntegerField(
+        "年度序号", help_text="本工作方案内按创建先后编号：1、2、3……"
+    )
     number = models.CharField("会议编号", max_length=40, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL
@@ -274,6 +277,9 @@ class ReviewMeeting(models.Model):
         verbose_name = "集体研究审核会议"
         verbose_name_plural = "集体研究审核会议"
         ordering = ["-held_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sequence"], name="uniq_meeting_sequence")
+        ]
 
     def __str__(self):
         return f"{self.held_on:%Y年%m月%d日}集体研究审核会议"
@@ -361,6 +367,9 @@ class PublicNotice(models.Model):
         "households.Campaign", verbose_name="工作方案", on_delete=models.PROTECT
     )
     village = models.ForeignKey("households.Village", verbose_name="村", on_delete=models.PROTECT)
+    sequence = models.PositiveIntegerField(
+        "年度序号", help_text="本工作方案内按创建先后编号：1、2、3……"
+    )
     number = models.CharField("公示编号", max_length=40, blank=True)
     start_date = models.DateField("公示开始日期")
     days = models.PositiveSmallIntegerField("公示天数")
@@ -373,6 +382,9 @@ class PublicNotice(models.Model):
         verbose_name = "张榜公示"
         verbose_name_plural = "张榜公示"
         ordering = ["-start_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "sequence"], name="uniq_notice_sequence")
+        ]
 
     def __str__(self):
         return f"{self.village.name}公示（{self.start_date:%Y-%m-%d}起）"

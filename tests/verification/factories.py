@@ -81,7 +81,8 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     chair = "冉瑜"
     attendees = ["冉瑜", "王静", "涂磊"]
     recorder = "涂磊"
-    number = "洗民审〔2022〕1号"
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"洗民审〔2022〕{o.sequence}号")
 
 
 class DecisionFactory(factory.django.DjangoModelFactory):
@@ -118,13 +119,18 @@ def complete_verification(case: Case) -> None:
     HomeVisitFactory(case=case)
 
 
-def notice_for(case: Case, decision: ReviewDecision, *, start=date(2022, 11, 24), withdrawn=False):
+def notice_for(
+    case: Case, decision: ReviewDecision, *, start=date(2022, 11, 24), withdrawn=False, number=None
+):
+    if number is None:
+        number = PublicNotice.objects.filter(campaign=case.campaign).count() + 1
     notice = PublicNotice.objects.create(
         campaign=case.campaign,
         village=case.household.village,
         start_date=start,
         days=case.campaign.notice_days,
-        number="洗民公〔2022〕9号",
+        sequence=number,
+        number=f"洗民公〔2022〕{number}号",
     )
     entry = PublicNoticeEntry.objects.create(
         notice=notice,

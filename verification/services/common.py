@@ -1,6 +1,7 @@
 """Errors, messages and small helpers shared by the verification services."""
 
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
 
 from households.models import Household
 from xixin_dibao import clock
@@ -20,6 +21,9 @@ CUTOFF_MESSAGE = (
     "核查已于{cutoff}截止：依据洗府发〔2022〕156号，截止日过后不再受理本次"
     "在册低保人员、新纳入低保人员以及低保边缘家庭的核查工作，不能再录入信息比对结果或入户调查。"
 )
+
+
+NUMBERING_ATTEMPTS = 5
 
 
 class CaseError(Exception):
@@ -98,3 +102,27 @@ def require_data_entry_state(case: Case) -> None:
         raise CaseError(
             f"该户案件当前为“{case.state_label}”，只有“待摸排”“待核查”的案件可以录入核查材料。"
         )
+
+
+def last_sequence(model, campaign) -> int:
+    return model.objects.filter(campaign=campaign).aggregate(m=Max("sequence"))["m"] or 0
+
+
+def create_numbered(model, *, campaign, pattern: str, **fields):
+    """Create a meeting or 公示 numbered 1, 2, 3 … within its campaign (洗民审〔2022〕1号).
+
+    The next number is max+1 read inside the caller's transaction; the (campaign, sequence)
+    unique constraint stops two users taking the same one, and the one who loses retries.
+    """
+    for attempt in range(1, NUMBERING_ATTEMPTS + 1):
+        sequence = last_sequence(model, campaign) + 1
+        number = pattern.format(year=campaign.year, n=sequence)
+        try:
+            with transaction.atomic():
+                return model.objects.create(
+                    campaign=campaign, sequence=sequence, number=number, **fields
+                )
+        except IntegrityError:
+            if attempt == NUMBERING_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -15,8 +15,10 @@ from xixin_dibao.models import AuditEvent
 from ..models import Case, Objection, PublicNotice, PublicNoticeEntry, ReviewDecision
 from ..states import State
 from .cases import transition
-from .common import CaseError, cn_date, require_case_writer, require_office
+from .common import CaseError, cn_date, create_numbered, require_case_writer, require_office
 from .guards import co_resident_members, current_decision
+
+NOTICE_NUMBER = "洗民公〔{year}〕{n}号"
 
 
 def notice_candidates(*, campaign, village) -> list[tuple[Case, ReviewDecision]]:
@@ -41,15 +43,15 @@ def create_public_notice(*, campaign, village, start_date: date, actor) -> Publi
     candidates = notice_candidates(campaign=campaign, village=village)
     if not candidates:
         raise CaseError(f"{village.name}没有已审核、拟纳入或维持的家庭，无需公示。")
-    notice = PublicNotice.objects.create(
+    notice = create_numbered(
+        PublicNotice,
         campaign=campaign,
+        pattern=NOTICE_NUMBER,
         village=village,
         start_date=start_date,
         days=campaign.notice_days,
         created_by=actor,
     )
-    notice.number = f"洗民公〔{campaign.year}〕{notice.pk}号"
-    notice.save(update_fields=["number"])
     record_change(
         actor=actor,
         kind=AuditEvent.Kind.CREATE,

@@ -21,13 +21,14 @@ from ..models import Case, ReviewDecision, ReviewMeeting
 from ..states import State
 from . import screening_link
 from .cases import DIBAO_KINDS, transition
-from .common import CaseError, require_case_writer, require_office
+from .common import CaseError, create_numbered, require_case_writer, require_office
 from .guards import co_resident_members
 from .relatives import recusal_members
 
 D = ReviewDecision.Decision
 CENT = Decimal("0.01")
 MIN_REASONS = 4
+MEETING_NUMBER = "洗民审〔{year}〕{n}号"
 
 
 class RecusalError(CaseError):
@@ -93,8 +94,10 @@ def create_meeting(
         raise CaseError("集体研究审核须有至少三名参会人员，请填写全部参会人员。", field="attendees")
     if not chair.strip() or not recorder.strip():
         raise CaseError("请填写主持人和记录人。", field="chair")
-    meeting = ReviewMeeting.objects.create(
+    meeting = create_numbered(
+        ReviewMeeting,
         campaign=campaign,
+        pattern=MEETING_NUMBER,
         held_on=held_on,
         chair=chair.strip(),
         attendees=attendees,
@@ -102,8 +105,6 @@ def create_meeting(
         location=location.strip(),
         created_by=actor,
     )
-    meeting.number = f"洗民审〔{campaign.year}〕{meeting.pk}号"
-    meeting.save(update_fields=["number"])
     record_change(
         actor=actor,
         kind=AuditEvent.Kind.CREATE,
