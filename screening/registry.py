@@ -38,7 +38,9 @@ from .rules import (
     MemberFacts,
 )
 
-CHUNK_SIZE = 2000
+# Households per chunk: a village or a whole township (≤ 10,000) is read in one pass, so screening
+# 100 or 10,000 households issues the same queries; a county runs in chunks of this size.
+CHUNK_SIZE = 10_000
 CENT = Decimal("0.01")
 # Bump when the mapping below changes meaning, so stored fingerprints stop matching.
 FACTS_VERSION = "1"

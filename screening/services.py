@@ -1,9 +1,9 @@
 """Screen households against the campaign's rules and store the verdicts (洗府发〔2022〕156号 三).
 
-Bulk screening works in chunks of CHUNK_SIZE (2,000) households. Per chunk it issues a fixed
+Bulk screening works in chunks of CHUNK_SIZE (10,000) households. Per chunk it issues a fixed
 number of queries, whatever the chunk's size: 8 to read the registry, 1 for the current results,
 at most 2 UPDATEs and 1 INSERT (one executemany on SQLite); a run adds 4 (run row, scope ids,
-finish, audit). So 20 and 2,000 households cost the same; 10,000 cost five chunks' worth.
+finish, audit). So 100 and 10,000 households cost the same; a county adds one chunk's worth per 10,000.
 
 A household whose inputs (registry rows, parameters, rule-set version, as-of date) are
 unchanged since its current verdict keeps that verdict instead of getting a duplicate;

@@ -237,7 +237,7 @@ def _screen_n(campaign, village, n) -> int:
 
 
 def test_bulk_screening_query_count_does_not_grow_with_households(campaign, village_a):
-    """Within one chunk (2,000 households) the count is fixed; each further chunk adds the same."""
+    """Within one chunk (10,000 households) the count is fixed; each further chunk adds the same."""
     small = _screen_n(campaign, village_a, 20)
     ScreeningRun.objects.all().delete()
     large = _screen_n(campaign, village_a, 180)
