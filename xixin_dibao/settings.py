@@ -202,7 +202,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 3000
 CELERY_TASK_TIME_LIMIT = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ROUTES = {"archives.tasks.*": {"queue": "dossiers"}}
+# Long CPU-bound work on its own queues, so a dossier batch or a county screening run never
+# holds up imports, exports and deadline jobs on the default queue.
+CELERY_TASK_ROUTES = {
+    "archives.tasks.*": {"queue": "dossiers"},
+    "screening.tasks.*": {"queue": "screening"},
+}
 CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "verification.tasks.enforce_deadlines", "schedule": 3600.0},
     "refresh-dashboard": {"task": "xixin_dibao.tasks.refresh_dashboard", "schedule": 300.0},
