@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -57,11 +58,18 @@ def _database_url(name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+PG_SETTING = re.compile(r"^([a-z_]+)=([A-Za-z0-9_.]+)$")
+PG_SETTINGS: list[str] = []  # "name=value" applied to every bench database (`bench --pg-set`)
+
+
 def _recreate_postgres(name: str) -> None:
     quoted = connection.ops.quote_name(name)
     with connection._nodb_cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {quoted}")
+        for setting in PG_SETTINGS:  # checked by the pattern: a name and a plain value
+            key, value = PG_SETTING.match(setting).groups()
+            cursor.execute(f"ALTER DATABASE {quoted} SET {key} = '{value}'")
 
 
 def _drop_postgres(name: str) -> None:

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 OK, FAIL, NONE = "✓", "✗", "—"
+PG_SHOWN = ("shared_buffers", "work_mem", "random_page_cost", "effective_cache_size")
 
 
 @dataclass
@@ -110,8 +111,12 @@ def _ram_gb() -> float | None:
 def database_version() -> str:
     if connection.vendor == "postgresql":  # the server's maintenance database, not the user's
         with connection._nodb_cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+            values = []
+            for name in ("server_version", *PG_SHOWN):
+                cursor.execute(f"SHOW {name}")
+                values.append(cursor.fetchone()[0].split()[0])
+        shown = ", ".join(f"{k}={v}" for k, v in zip(PG_SHOWN, values[1:], strict=True))
+        return f"PostgreSQL {values[0]}（服务器设置 {shown}）"
     if connection.vendor == "sqlite":
         import sqlite3
 

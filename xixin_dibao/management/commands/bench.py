@@ -48,6 +48,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dossier-timeout", type=float, default=3600, help="档案包等待上限（秒）"
         )
+        parser.add_argument(
+            "--pg-set",
+            action="append",
+            default=[],
+            metavar="名称=值",
+            help="给临时 PostgreSQL 库设置参数（可重复），如 --pg-set random_page_cost=1.1",
+        )
         parser.add_argument("--json", dest="json_path", help="把结果另存为 JSON 文件")
         parser.add_argument("--markdown", dest="markdown_path", help="把表格另存为 Markdown 文件")
         parser.add_argument("--keep-db", action="store_true", help="保留临时数据库（排查问题用）")
@@ -59,7 +66,12 @@ class Command(BaseCommand):
             raise CommandError(f"--only 中有未知的项：{'、'.join(sorted(unknown))}")
         if options["households"] < 100:
             raise CommandError("--households 至少 100 户。")
-        from bench import measure
+        from bench import db, measure
+
+        for setting in options["pg_set"]:
+            if not db.PG_SETTING.match(setting):
+                raise CommandError(f"--pg-set 应为 名称=值，如 random_page_cost=1.1：{setting}")
+        db.PG_SETTINGS[:] = options["pg_set"]
         from xixin_dibao.celery import app
 
         eager = app.conf.task_always_eager
@@ -113,6 +125,7 @@ class Command(BaseCommand):
 
     def _describe(self, options, only) -> str:
         parts = [f"--only {','.join(only)}", f"--households {options['households']}"]
+        parts += [f"--pg-set {setting}" for setting in options["pg_set"]]
         if "latency" in only:
             parts.append(
                 f"--latency-large {options['latency_large']} --latency-small {options['latency_small']}"
