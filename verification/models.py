@@ -265,7 +265,10 @@ class ReviewMeeting(models.Model):
     attendees = models.JSONField("参会人员", default=list)
     recorder = models.CharField("记录人", max_length=40)
     sequence = models.PositiveIntegerField(
-        "年度序号", help_text="本工作方案内按创建先后编号：1、2、3……"
+        "年度序号",
+        null=True,
+        blank=True,
+        help_text="本工作方案内按创建先后编号：1、2、3……（由系统创建时编号）",
     )
     number = models.CharField("会议编号", max_length=40, blank=True)
     created_by = models.ForeignKey(
@@ -368,7 +371,10 @@ class PublicNotice(models.Model):
     )
     village = models.ForeignKey("households.Village", verbose_name="村", on_delete=models.PROTECT)
     sequence = models.PositiveIntegerField(
-        "年度序号", help_text="本工作方案内按创建先后编号：1、2、3……"
+        "年度序号",
+        null=True,
+        blank=True,
+        help_text="本工作方案内按创建先后编号：1、2、3……（由系统创建时编号）",
     )
     number = models.CharField("公示编号", max_length=40, blank=True)
     start_date = models.DateField("公示开始日期")

@@ -54,11 +54,15 @@ def transition(
         actor.require(
             actor_kind(actor) in rule.actors, f"“{rule.label}”只能由民政办办理，村专干不能操作。"
         )
+    expected = case.version if expected_version is None else expected_version
     guard = GUARDS.get((State(from_state), target))
     message = guard(case) if guard else None
     if message:
+        # Someone else may have just changed the case (and with it what the guard sees):
+        # then the honest answer is a conflict, not the guard's reason.
+        if not Case.objects.filter(pk=case.pk, state=from_state, version=expected).exists():
+            raise conflict(case.pk)
         raise CaseError(message)
-    expected = case.version if expected_version is None else expected_version
     now = timezone.now()
     fields = {"state": target.value, "version": F("version") + 1, "state_changed_at": now}
     if target not in states.UNVERIFIED_STATES:
