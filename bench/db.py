@@ -47,8 +47,12 @@ class BenchDatabase:
         return {k: v for k, v in self.env.items() if k != "REDIS_URL"}
 
 
-def _bench_name(name: str) -> str:
-    return name if name.endswith("_bench") else f"{name}_bench"
+# The user's database, as configured before any bench phase switched the connection.
+USER_DATABASE = str(settings.DATABASES["default"]["NAME"])
+
+
+def _bench_name(suffix: str) -> str:
+    return f"{USER_DATABASE}_bench{suffix}"
 
 
 def _database_url(name: str) -> str:
@@ -85,8 +89,12 @@ def _switch(name: str) -> None:
 
 
 @contextmanager
-def bench_database(*, keep: bool = False):
-    """Create, migrate and switch to a fresh bench database; switch back and drop it after."""
+def bench_database(*, keep: bool = False, suffix: str = ""):
+    """Create, migrate and switch to a fresh bench database; switch back and drop it after.
+
+    Phases may nest (two registries side by side): each gives its database a different
+    `suffix` and switches back to whatever was in use when it began.
+    """
     vendor = connection.vendor
     if vendor not in ("postgresql", "sqlite"):
         raise RuntimeError(f"不支持的数据库：{vendor}")
@@ -95,8 +103,8 @@ def bench_database(*, keep: bool = False):
     folder = Path(tempfile.mkdtemp(prefix="xixin-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
     if vendor == "postgresql":
-        name = _bench_name(str(original))
-        if name == original:
+        name = _bench_name(suffix)
+        if name == USER_DATABASE:
             raise RuntimeError("基准测试库不能与工作库同名。")
         _recreate_postgres(name)
         env["DATABASE_URL"] = _database_url(name)

@@ -1,8 +1,9 @@
 """P-6: p95 of four pages under concurrent users, at a large and a small registry, same run.
 
-For each size: a fresh bench database, the synthetic registry, one campaign per township, every
-household screened, the dashboard figures refreshed (what the beat task keeps current), then
-gunicorn on loopback and the load generator. Each virtual user is a township's 民政办 account
+For each size: a bench database of its own, the synthetic registry, one campaign per township,
+every household screened, the dashboard figures refreshed (what the beat task keeps current),
+and gunicorn on loopback. The load generator then runs against the small registry, the large
+one and the small one again (bracketing), each time a single-user pass first. Each virtual user is a township's 民政办 account
 (townships taken in turn), so at 200,000 households a user works in a township of ≈6,000 among
 33 — the county deployment — and at 2,000 in the only township.
 """
@@ -69,45 +70,88 @@ def _plans(usernames: list[str], seed: int) -> list[tuple[str, list[tuple[str, l
 SOLO_ROUNDS = 8  # single-user pass: each page this many times, back to back
 
 
-def measure_size(households: int, options: LatencyOptions, log) -> tuple[LoadResult, dict]:
-    with bench_database(keep=options.keep_db) as db:
-        log(f"  生成 {households:,} 户……")
-        generated = data.generate(households=households)
-        log(f"  生成用时 {generated:.0f} 秒；研判全部家庭……")
-        screened = data.screen_everything()
-        data.refresh_dashboards()
-        usernames = data.office_users(options.users)
-        plans = _plans(usernames, seed=households)
-        env = dict(db.env_without_redis, LOG_LEVEL="WARNING")  # no task leaves the bench
-        log(f"  研判用时 {screened:.0f} 秒；{options.users} 个并发用户压测……")
-        with Gunicorn(env=env, workers=options.gunicorn_workers(), threads=options.threads) as g:
-            solo = run_load(  # service time: one user, no pause, nobody else
-                port=g.port,
-                users=plans[:1],
-                password=data.PASSWORD,
-                requests_per_user=SOLO_ROUNDS * len(PAGES),
-                max_seconds=options.max_seconds,
-                think=0,
-            )
-            result = run_load(
-                port=g.port,
-                users=plans,
-                password=data.PASSWORD,
-                requests_per_user=options.requests_per_user,
-                max_seconds=options.max_seconds,
-                think=options.think,
-            )
-        info = {
-            "households": Household.objects.count(),
-            "townships": len(data.populated_campaigns()),
-            "generate_seconds": generated,
-            "screen_seconds": screened,
-            "requests": len(result.samples),
-            "seconds": result.seconds,
-            "errors": (solo.errors + result.errors)[:10],
-            "solo_median_ms": {key: solo.median_ms(key) for key, _ in PAGES},
-        }
-        return result, info
+def build(households: int, options: LatencyOptions, log) -> tuple[dict, list]:
+    """The registry of this size in the current bench database; (its figures, the user plans)."""
+    log(f"  生成 {households:,} 户……")
+    generated = data.generate(households=households)
+    log(f"  生成用时 {generated:.0f} 秒；研判全部家庭……")
+    screened = data.screen_everything()
+    log(f"  研判用时 {screened:.0f} 秒")
+    data.refresh_dashboards()
+    plans = _plans(data.office_users(options.users), seed=households)
+    info = {
+        "households": Household.objects.count(),
+        "townships": len(data.populated_campaigns()),
+        "generate_seconds": generated,
+        "screen_seconds": screened,
+    }
+    return info, plans
+
+
+def _load(port: int, plans: list, options: LatencyOptions, share: float):
+    """A single-user pass (service time), then the concurrent users; `share` of the requests."""
+    solo = run_load(  # one user, no pause, nobody else
+        port=port,
+        users=plans[:1],
+        password=data.PASSWORD,
+        requests_per_user=max(1, round(SOLO_ROUNDS * share)) * len(PAGES),
+        max_seconds=options.max_seconds * share,
+        think=0,
+    )
+    result = run_load(
+        port=port,
+        users=plans,
+        password=data.PASSWORD,
+        requests_per_user=max(1, round(options.requests_per_user * share)),
+        max_seconds=options.max_seconds * share,
+        think=options.think,
+    )
+    return solo, result
+
+
+def _merge(*results: LoadResult) -> LoadResult:
+    merged = LoadResult()
+    for r in results:
+        merged.samples += r.samples
+        merged.errors += r.errors
+        merged.seconds += r.seconds
+    return merged
+
+
+def measure(large: int, small: int, options: LatencyOptions, log):
+    """Both registries side by side; the small one is loaded before and after the large one.
+
+    So a change in machine load during the run (other users of the machine) reaches both
+    sizes alike instead of being read as an effect of size.
+    """
+    workers = {"workers": options.gunicorn_workers(), "threads": options.threads}
+    with bench_database(keep=options.keep_db, suffix="_small") as small_db:
+        small_info, small_plans = build(small, options, log)
+        with bench_database(keep=options.keep_db) as large_db:
+            large_info, large_plans = build(large, options, log)
+            log(f"  {options.users} 个并发用户压测：小、大、小……")
+            with (
+                Gunicorn(env=_env(small_db), **workers) as small_server,
+                Gunicorn(env=_env(large_db), **workers) as large_server,
+            ):
+                first = _load(small_server.port, small_plans, options, 0.5)
+                big = _load(large_server.port, large_plans, options, 1.0)
+                second = _load(small_server.port, small_plans, options, 0.5)
+    sizes = {}
+    for name, info, runs in (("large", large_info, [big]), ("small", small_info, [first, second])):
+        solo, result = _merge(*(r[0] for r in runs)), _merge(*(r[1] for r in runs))
+        info.update(
+            requests=len(result.samples),
+            seconds=result.seconds,
+            errors=(solo.errors + result.errors)[:10],
+            solo_median_ms={key: solo.median_ms(key) for key, _ in PAGES},
+        )
+        sizes[name] = (result, info)
+    return sizes["large"], sizes["small"]
+
+
+def _env(db) -> dict:
+    return dict(db.env_without_redis, LOG_LEVEL="WARNING")  # no task leaves the bench
 
 
 def _ms(info: dict, key: str) -> str:
@@ -116,8 +160,7 @@ def _ms(info: dict, key: str) -> str:
 
 
 def latency_rows(*, large: int, small: int, options: LatencyOptions, log) -> list[Row]:
-    small_result, small_info = measure_size(small, options, log)
-    large_result, large_info = measure_size(large, options, log)
+    (large_result, large_info), (small_result, small_info) = measure(large, small, options, log)
     postgres = connection.vendor == "postgresql"
     rows = []
     for key, label in PAGES:
@@ -158,7 +201,7 @@ def latency_rows(*, large: int, small: int, options: LatencyOptions, log) -> lis
         f"吞吐 {rate[0]:.1f} / {rate[1]:.1f} 次/秒；"
         f"{large_info['households']:,} 户分布在 {large_info['townships']} 个乡镇，"
         f"{small_info['households']:,} 户在 {small_info['townships']} 个乡镇；"
-        f"每个用户是一个乡镇的民政办账户"
+        f"每个用户是一个乡镇的民政办账户；小规模在大规模之前、之后各测一半请求（抵消机器负载的变化）"
     )
     if large_result.errors or small_result.errors:
         rows[0].note += f"；错误：{(large_result.errors + small_result.errors)[:3]}"
