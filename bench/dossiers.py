@@ -90,7 +90,8 @@ def _drop_queue(queue: str) -> None:
     import redis
 
     client = redis.Redis.from_url(os.environ["REDIS_URL"])
-    client.delete(queue)
+    # The queue and kombu's routing entries for the queue's own exchange (named after it).
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     client.close()
 
 
