@@ -191,32 +191,19 @@ def save_household(*, actor, forms: HouseholdForms) -> Household:
 
 def schedule_rescreen(household_id: int) -> None:
     """Re-screen a household after the current transaction commits."""
+    # Imported here: screening builds on the registry, not the other way round.
+    from screening.services import screen_household
 
-    def run():
-        from screening.services import screen_household
-
-        screen_household(household_id=household_id)
-
-    try:
-        from screening import services  # noqa: F401
-    except ImportError:  # screening not installed in this deployment
-        return
-    if hasattr(services, "screen_household"):
-        transaction.on_commit(run)
+    transaction.on_commit(lambda: screen_household(household_id=household_id))
 
 
 def schedule_rescreen_many(household_ids) -> None:
     """Re-screen many households in one Celery task after the current transaction commits."""
+    from screening.tasks import screen_households
+
     ids = sorted(set(household_ids))
-    if not ids:
-        return
-    try:
-        from screening import tasks
-    except ImportError:  # screening has no tasks module in this deployment
-        return
-    task = getattr(tasks, "screen_households", None)
-    if task is not None:
-        transaction.on_commit(lambda: task.delay(ids))
+    if ids:
+        transaction.on_commit(lambda: screen_households.delay(ids))
 
 
 def id_number_owner(number: str, *, exclude_household_id: int | None = None) -> Member | None:

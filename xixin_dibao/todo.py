@@ -1,7 +1,7 @@
 """A village officer's start page: what is left to do in their village, against the deadlines."""
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 
@@ -76,7 +76,5 @@ def todo(request):
         context["notifications"] = Notification.objects.filter(
             campaign=campaign, village_id=user.village_id
         )[:5]
-    context["recent"] = (
-        Household.objects.for_user(user).filter(~Q(pk=None)).order_by("-updated_at")[:8]
-    )
+    context["recent"] = Household.objects.for_user(user).order_by("-updated_at")[:8]
     return render(request, "todo.html", context)
