@@ -26,14 +26,7 @@ from .rosters import ROSTER_KINDS, roster_filename, write_roster
 
 def visible_villages(user):
     """Villages whose rosters and batches the user may request."""
-    villages = Village.objects.select_related("township")
-    if user.is_superuser:
-        return villages
-    if user.is_village_officer:
-        return villages.filter(pk=user.village_id)
-    if user.township_id:
-        return villages.filter(township_id=user.township_id)
-    return villages
+    return Village.objects.for_user(user).select_related("township")
 
 
 @login_required

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from .idnumber import birth_date_from_id, sex_from_id
@@ -23,11 +24,35 @@ class Township(models.Model):
         return self.name
 
 
+def scoped_for_user(qs, user, *, village: str, township: str):
+    """The one scoping rule: a village officer's village, an office's township, or everything.
+
+    `village` / `township`: the lookups from `qs`'s model to the village id and township id.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if user.role == "village_officer":
+        return qs.filter(**{village: user.village_id}) if user.village_id else qs.none()
+    if user.township_id:
+        return qs.filter(**{township: user.township_id})
+    return qs
+
+
+class VillageQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Villages `user` works in."""
+        return scoped_for_user(self, user, village="pk", township="township_id")
+
+
 class Village(models.Model):
     township = models.ForeignKey(Township, verbose_name="乡镇", on_delete=models.PROTECT)
     code = models.CharField("村代码", max_length=15, unique=True)
     name = models.CharField("村", max_length=40)
     urban_rural_class = models.CharField("城乡分类代码", max_length=3, default="220")
+
+    objects = VillageQuerySet.as_manager()
 
     class Meta:
         verbose_name = "村"
@@ -176,16 +201,8 @@ class CampaignBaseline(models.Model):
 
 class HouseholdQuerySet(models.QuerySet):
     def for_user(self, user):
-        """Households `user` may see: their village, their township, or all (the one scoping rule)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        if user.is_superuser:
-            return self
-        if user.role == "village_officer":
-            return self.filter(village_id=user.village_id) if user.village_id else self.none()
-        if user.township_id:
-            return self.filter(village__township_id=user.township_id)
-        return self
+        """Households `user` may see: their village, their township, or all."""
+        return scoped_for_user(self, user, village="village_id", township="village__township_id")
 
 
 class Household(models.Model):
@@ -409,6 +426,14 @@ class AssistanceRecord(models.Model):
         verbose_name = "救助记录"
         verbose_name_plural = "救助记录"
         ordering = ["member_id", "start_date"]
+        indexes = [
+            # "Who is on assistance now": a small index, whatever the length of the history.
+            models.Index(
+                fields=["member", "kind"],
+                condition=Q(end_date__isnull=True),
+                name="assistance_current_idx",
+            )
+        ]
 
     def __str__(self):
         return f"{self.member} {self.get_kind_display()} {self.start_date}"

@@ -76,26 +76,55 @@ def filter_households(qs, params):
     return qs
 
 
+def _filter_choices(user, params):
+    """The village and 村民组 drop-downs: only villages the user works in.
+
+    A county-wide account would get a thousand villages and ten thousand groups on every page,
+    so groups are offered once a village is chosen (or when the user works in a few villages).
+    """
+    villages = Village.objects.for_user(user)
+    chosen = params.get("village")
+    if chosen and str(chosen).isdigit():
+        groups = VillageGroup.objects.filter(village__in=villages, village_id=chosen)
+    elif user.is_superuser or not (user.township_id or user.village_id):
+        groups = VillageGroup.objects.none()
+    else:
+        groups = VillageGroup.objects.filter(village__in=villages)
+    return villages, groups.select_related("village")
+
+
+def with_member_counts(households) -> list[Household]:
+    """`member_count` on each household of a page, counted for that page alone (not the list)."""
+    households = list(households)
+    counts = dict(
+        Member.objects.filter(household__in=households)
+        .order_by()
+        .values_list("household_id")
+        .annotate(n=Count("pk"))
+    )
+    for household in households:
+        household.member_count = counts.get(household.pk, 0)
+    return households
+
+
 @login_required
 def household_list(request):
     qs = filter_households(Household.objects.for_user(request.user), request.GET)
-    qs = qs.select_related("village", "group").annotate(member_count=Count("members"))
+    qs = qs.select_related("village", "group")
     paginator = Paginator(qs.order_by("village__code", "code"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    villages = Village.objects.all()
-    if request.user.is_village_officer:
-        villages = villages.filter(pk=request.user.village_id)
+    villages, groups = _filter_choices(request.user, request.GET)
     return render(
         request,
         "households/list.html",
         {
             "page_obj": page,
-            "households": page.object_list,
+            "households": with_member_counts(page.object_list),
             "query_string": params.urlencode() + "&" if params else "",
             "villages": villages,
-            "groups": VillageGroup.objects.filter(village__in=villages).select_related("village"),
+            "groups": groups,
             "priority_groups": PriorityGroup.choices,
             "status_choices": AssistanceRecord.Kind.choices + [("none", "无救助")],
             "params": request.GET,

@@ -11,10 +11,10 @@ from .labels import FLAG_LABELS, GROUP_LABELS
 from .models import OUTCOME_CHOICES, ScreeningResult
 
 SORTS = {
-    "village": ("household__village__code", "household__code"),
-    "code": ("household__code",),
-    "income": ("per_capita_income", "household__code"),
-    "outcome": ("outcome", "household__village__code", "household__code"),
+    "village": ("village_code", "household_code"),
+    "code": ("household_code",),
+    "income": ("per_capita_income", "household_code"),
+    "outcome": ("outcome", "village_code", "household_code"),
 }
 SORT_CHOICES = [
     ("village", "按村、户编号"),
@@ -151,4 +151,5 @@ def queue_results(*, user, campaign, params) -> tuple[QueueFilterForm, dict, obj
     villages = Village.objects.filter(township_id=campaign.township_id)
     form = QueueFilterForm(params or None, villages=villages)
     data = form.cleaned_data if form.is_valid() else {}
-    return form, data, ScreeningResult.objects.current(campaign).for_user(user)
+    results = ScreeningResult.objects.current(campaign)
+    return form, data, results.for_user(user, township_id=campaign.township_id)

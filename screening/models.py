@@ -73,10 +73,20 @@ class ScreeningResultQuerySet(models.QuerySet):
     def current(self, campaign):
         return self.filter(campaign=campaign, is_current=True)
 
-    def for_user(self, user):
-        """Results of the households `user` may see (the registry's scoping rule)."""
+    def for_user(self, user, *, township_id: int | None = None):
+        """Results of the households `user` may see (the registry's scoping rule).
+
+        `township_id`: every result in this queryset lies in that township (one campaign's). A
+        user who sees the whole township then needs no per-household check, which would
+        otherwise join every result of the township to the registry on each queue page.
+        """
         from households.models import Household
 
+        whole_township = user.is_superuser or (
+            user.role != "village_officer" and user.township_id in (None, township_id)
+        )
+        if township_id is not None and whole_township and user.is_authenticated:
+            return self
         return self.filter(household__in=Household.objects.for_user(user))
 
 
@@ -129,6 +139,11 @@ class ScreeningResult(models.Model):
     fingerprint = models.CharField("输入摘要", max_length=40, blank=True, default="")
     is_current = models.BooleanField("当前结果", default=True)
     created_at = models.DateTimeField("研判时间", default=timezone.now)
+    # The household's village and household codes when it was screened: the queue's default
+    # order without joining the registry. Part of the screening fingerprint, so a changed code
+    # makes a new current result.
+    village_code = models.CharField("村代码", max_length=15, blank=True, default="")
+    household_code = models.CharField("户编号", max_length=30, blank=True, default="")
 
     objects = ScreeningResultQuerySet.as_manager()
 
@@ -139,6 +154,11 @@ class ScreeningResult(models.Model):
         indexes = [
             models.Index(fields=["campaign", "is_current", "outcome"]),
             models.Index(fields=["household", "campaign", "is_current"]),
+            models.Index(
+                fields=["campaign", "village_code", "household_code"],
+                condition=Q(is_current=True),
+                name="screening_queue_order_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -60,6 +60,9 @@ HOUSEHOLD_COLUMNS = (
     "disaster_loss",
     "high_fee_schooling",
     "high_consumption",
+    # Not facts: the queue's sort keys, stored on the result (and so part of the fingerprint).
+    "village__code",
+    "code",
 )
 MEMBER_COLUMNS = (
     "household_id",

@@ -203,6 +203,8 @@ def _screen_chunk(ctx: _Context, households: QuerySet) -> None:
                 as_of=ctx.as_of,
                 fingerprint=fingerprint,
                 created_at=ctx.now,
+                village_code=bundle.household[-2],
+                household_code=bundle.household[-1],
             )
             new.append(row)
             ctx.outcomes[row["outcome"]] += 1

@@ -117,6 +117,8 @@ def result_fields(
     as_of: date,
     fingerprint: str,
     created_at,
+    village_code: str = "",
+    household_code: str = "",
 ) -> dict:
     """A new result's column values by attname (bulk writes skip building model instances)."""
     flags = [f.code for f in verdict.flags]
@@ -145,4 +147,6 @@ def result_fields(
         fingerprint=fingerprint,
         is_current=True,
         created_at=created_at,
+        village_code=village_code,
+        household_code=household_code,
     )

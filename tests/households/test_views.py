@@ -4,7 +4,15 @@ import pytest
 from django.urls import reverse
 
 from households.models import Household, Income, Member
-from tests.factories import HouseholdFactory, MemberFactory, make_id_number
+from tests.factories import (
+    HouseholdFactory,
+    MemberFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+    VillageGroupFactory,
+    make_id_number,
+)
 from xixin_dibao.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +131,34 @@ def test_office_sees_all_villages(client_for, office_user, village_a, village_b)
     HouseholdFactory(village=village_b, head_name="外村户")
     body = client_for(office_user).get(reverse("households:list")).content.decode()
     assert "本村户" in body and "外村户" in body
+
+
+def test_list_offers_only_the_users_own_villages_and_groups(client_for, village_a, village_b):
+    other = VillageFactory(township=TownshipFactory(code="500240215", name="外乡"), name="外乡村")
+    VillageGroupFactory(village=village_a, number=1, name="本乡一组")
+    VillageGroupFactory(village=other, number=1, name="外乡一组")
+    township_office = UserFactory(role="office", township=village_a.township)
+    body = client_for(township_office).get(reverse("households:list")).content.decode()
+    assert village_a.name in body and village_b.name in body
+    assert "外乡村" not in body and "外乡一组" not in body
+    assert "本乡一组" in body
+    # A county account (no township) picks a village before its groups are offered.
+    county = client_for(UserFactory(role="office", township=None))
+    body = county.get(reverse("households:list")).content.decode()
+    assert "外乡村" in body and "本乡一组" not in body
+    body = county.get(reverse("households:list"), {"village": other.pk}).content.decode()
+    assert "外乡一组" in body and "本乡一组" not in body
+
+
+def test_list_counts_each_households_members(client_for, office_user, village_a):
+    three = HouseholdFactory(village=village_a, code="A001")
+    MemberFactory.create_batch(3, household=three)
+    one = HouseholdFactory(village=village_a, code="A002")
+    MemberFactory(household=one)
+    HouseholdFactory(village=village_a, code="A003")  # nobody registered yet
+    response = client_for(office_user).get(reverse("households:list"))
+    counts = {h.code: h.member_count for h in response.context["households"]}
+    assert counts == {"A001": 3, "A002": 1, "A003": 0}
 
 
 def test_leader_cannot_edit(client_for, leader, village_a):

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from households.models import Household
 from screening import services
 from screening.models import ScreeningResult, ScreeningRun
 from tests.factories import AssistanceFactory, IncomeFactory
@@ -84,6 +85,29 @@ def test_queue_filters_by_village_and_sorts_by_income(client_for, office_user, s
     response = client.get(reverse("screening:queue"), {"sort": "income"})
     incomes = [r.per_capita_income for r in response.context["results"]]
     assert incomes == sorted(incomes)
+
+
+def test_queue_orders_by_village_then_household_code_and_follows_a_new_code(
+    client_for, office_user, campaign, screened
+):
+    client = client_for(office_user)
+
+    def order():
+        results = client.get(reverse("screening:queue")).context["results"]
+        return [(r.household.village.code, r.household.code) for r in results]
+
+    before = order()
+    assert before == sorted(before) and len(before) == 5
+    # A household of the first village gets a code that sorts last: after re-screening it
+    # is the last of its village, still before the second village's households.
+    first = Household.objects.get(code=before[0][1])
+    first.code = "ZZ-last"
+    first.save()
+    services.screen_households(campaign=campaign)
+    after = order()
+    assert after == sorted(after)
+    village_a_codes = [code for village, code in after if village == first.village.code]
+    assert village_a_codes[-1] == "ZZ-last" and len(village_a_codes) == 3
 
 
 def test_queue_shows_changed_outcomes_after_a_new_standard(
