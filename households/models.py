@@ -259,6 +259,11 @@ class Household(models.Model):
     high_consumption = models.BooleanField("生活水平明显高于当地低保标准", default=False)
     hardship_note = models.TextField("困难情况说明", blank=True)
     version = models.PositiveIntegerField("版本", default=1, editable=False)
+    # Kinds of assistance some member receives now (",dibao,marginal,"): derived from the
+    # AssistanceRecords by households.assistance, so the registry list filters without a join.
+    assistance_now = models.CharField(
+        "当前救助", max_length=100, blank=True, default="", editable=False
+    )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

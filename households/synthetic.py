@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from . import idnumber
+from .assistance import assistance_text
 
 AS_OF = date(2022, 11, 10)  # ages and histories as of the demo's pinned "today"
 AREA = "500240"  # 石柱土家族自治县
@@ -783,7 +784,11 @@ def flatten(households, next_pk: dict[str, int]) -> dict[str, list[dict]]:
         return row["id"]
 
     for hh in households:
-        hid = add("household", {k: hh[k] for k in HOUSEHOLD_FIELDS if k in hh})
+        current = [
+            s["kind"] for m in hh["members"] for s in m["assistance"] if not s.get("end_date")
+        ]
+        row = {k: hh[k] for k in HOUSEHOLD_FIELDS if k in hh}
+        hid = add("household", row | {"assistance_now": assistance_text(current)})
         member_ids = []
         for m in hh["members"]:
             member_ids.append(

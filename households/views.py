@@ -12,6 +12,7 @@ from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent
 
 from . import idnumber
+from .assistance import assistance_text
 from .forms import (
     AssetInlineFormSet,
     ExpenseInlineFormSet,
@@ -65,14 +66,10 @@ def filter_households(qs, params):
     if params.get("priority"):
         qs = qs.filter(group_records__group=params["priority"])
     status = params.get("status")
-    if status:
-        current = AssistanceRecord.objects.filter(
-            member__household=OuterRef("pk"), end_date__isnull=True
-        )
-        if status == "none":
-            qs = qs.exclude(Exists(current))
-        else:
-            qs = qs.filter(Exists(current.filter(kind=status)))
+    if status == "none":
+        qs = qs.filter(assistance_now="")
+    elif status:
+        qs = qs.filter(assistance_now__contains=assistance_text([status]))
     return qs
 
 

@@ -18,6 +18,7 @@ from django.core.management.base import CommandError
 from django.db import connection, transaction
 
 from households import idnumber
+from households.assistance import assistance_text
 from households.models import (
     Application,
     AssistanceRecord,
@@ -168,6 +169,19 @@ def assert_plausible_families(all_households) -> None:
 # --- the demo fixture --------------------------------------------------------------------------
 
 
+def assert_assistance_now_matches_records(households_qs):
+    """The stored "当前救助" of each household is exactly its open spells' kinds."""
+    open_kinds = collections.defaultdict(set)
+    for household_id, kind in AssistanceRecord.objects.filter(
+        member__household__in=households_qs, end_date__isnull=True
+    ).values_list("member__household_id", "kind"):
+        open_kinds[household_id].add(kind)
+    stored = dict(households_qs.values_list("pk", "assistance_now"))
+    assert any(stored.values()) and not all(stored.values())
+    for pk, value in stored.items():
+        assert value == assistance_text(open_kinds[pk]), pk
+
+
 def test_demo_fixture_is_up_to_date_with_the_generator():
     call_command("build_demo_fixture", "--check", verbosity=0)
 
@@ -182,6 +196,10 @@ def test_demo_loads_with_households_in_every_village_and_group(demo):
         assert household.group.village_id == household.village_id
         assert household.code.startswith(household.village.code + "-")
     assert Household.objects.values("group").distinct().count() == 20
+
+
+def test_demo_households_know_their_current_assistance(demo):
+    assert_assistance_now_matches_records(Household.objects.all())
 
 
 def test_loading_demo_twice_changes_nothing(demo):
@@ -290,6 +308,7 @@ def test_generate_synthetic_is_valid_and_repeatable(demo, capsys):
     assert 2.8 <= len(members) / 500 <= 3.8
     spells = AssistanceRecord.objects.filter(member__household__in=generated)
     assert {"dibao", "marginal", "extreme_poverty"} <= set(spells.values_list("kind", flat=True))
+    assert_assistance_now_matches_records(generated)
     assert Application.objects.filter(household__in=generated, outcome="refused").exists()
     first = synthetic_people()
 

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from households.models import Household, Income, Member
 from tests.factories import (
+    AssistanceFactory,
     HouseholdFactory,
     MemberFactory,
     TownshipFactory,
@@ -159,6 +160,29 @@ def test_list_counts_each_households_members(client_for, office_user, village_a)
     response = client_for(office_user).get(reverse("households:list"))
     counts = {h.code: h.member_count for h in response.context["households"]}
     assert counts == {"A001": 3, "A002": 1, "A003": 0}
+
+
+def test_status_filter_follows_assistance_records_as_they_change(
+    client_for, office_user, village_a
+):
+    on_dibao = MemberFactory(household=HouseholdFactory(village=village_a, head_name="低保户"))
+    record = AssistanceFactory(member=on_dibao, kind="dibao")
+    MemberFactory(household=HouseholdFactory(village=village_a, head_name="无救助户"))
+    client = client_for(office_user)
+
+    def names(status):
+        response = client.get(reverse("households:list"), {"status": status})
+        return {h.head_name for h in response.context["households"]}
+
+    assert names("dibao") == {"低保户"} and names("none") == {"无救助户"}
+    assert names("marginal") == set()
+    record.end_date = date(2022, 6, 30)  # the spell ends: no current assistance
+    record.save()
+    assert names("dibao") == set() and names("none") == {"低保户", "无救助户"}
+    AssistanceFactory(member=on_dibao, kind="marginal")
+    assert names("marginal") == {"低保户"}
+    on_dibao.assistance.all().delete()
+    assert names("none") == {"低保户", "无救助户"}
 
 
 def test_leader_cannot_edit(client_for, leader, village_a):
