@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from archives.rosters import write_roster
+from archives.rosters import roster_rows, write_roster
 from tests.factories import AssistanceFactory, HouseholdFactory, MemberFactory
 from xixin_dibao.models import AuditEvent
 
@@ -74,6 +74,15 @@ def test_dibao_roster_lists_open_records_with_household_figures(rolls, officer_a
     wang = rows[2]
     assert wang[3] == "王五" and wang[7] == 2 and wang[8] == 1 and wang[10] == "单人户"
     assert result.rows == 3 and len(result.households) == 2
+
+
+def test_household_figures_do_not_depend_on_how_rows_are_read(rolls, office_user):
+    """A household whose rows fall in two read chunks keeps its size and covered count."""
+    whole = list(roster_rows(user=office_user, kind="dibao"))
+    one_by_one = list(roster_rows(user=office_user, kind="dibao", chunk=1))
+    assert one_by_one == whole
+    figures = {(row[2], row[3]): (size, covered) for row, size, covered in whole}
+    assert figures[("张三", "李四")] == (2, 2) and figures[("王五", "王小五")] == (2, 1)
 
 
 def test_marginal_roster_has_only_marginal_families(rolls, office_user):
