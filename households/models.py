@@ -85,9 +85,25 @@ class VillageGroup(models.Model):
 
 
 class CampaignQuerySet(models.QuerySet):
-    def current(self):
-        """The active campaign (the latest one marked active)."""
-        return self.filter(is_active=True).order_by("-year", "-id").first()
+    def current(self, *, user=None, township_id: int | None = None):
+        """The active campaign (the latest one marked active) of a township.
+
+        Each township runs its own campaign; a county holds many. `township_id`, or the township
+        of `user` (an office's, a village officer's village's); a county-level account without a
+        township gets the latest active campaign of any township.
+        """
+        if township_id is None and user is not None:
+            township_id = user.township_id
+            if township_id is None and getattr(user, "village_id", None):
+                township_id = (
+                    Village.objects.filter(pk=user.village_id)
+                    .values_list("township_id", flat=True)
+                    .first()
+                )
+        qs = self.filter(is_active=True)
+        if township_id is not None:
+            qs = qs.filter(township_id=township_id)
+        return qs.order_by("-year", "-id").first()
 
 
 class Campaign(models.Model):

@@ -35,10 +35,7 @@ def _require_reader(user) -> None:
 
 
 def _campaign(user) -> Campaign | None:
-    qs = Campaign.objects.filter(is_active=True)
-    if user.township_id:
-        qs = qs.filter(township_id=user.township_id)
-    return qs.order_by("-year", "-id").first()
+    return Campaign.objects.current(user=user)
 
 
 def _villages(campaign):

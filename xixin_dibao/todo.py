@@ -68,7 +68,7 @@ def todo(request):
     user = request.user
     if not user.is_village_officer:
         return redirect("home")
-    campaign = Campaign.objects.current()
+    campaign = Campaign.objects.current(user=user)
     context = {"campaign": campaign, "today": clock.today()}
     if campaign is not None:
         context.update(todo_lists(user=user, campaign=campaign))

@@ -8,7 +8,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import AssistanceFactory, HouseholdFactory, MemberFactory
+from tests.factories import (
+    AssistanceFactory,
+    CampaignFactory,
+    HouseholdFactory,
+    MemberFactory,
+    TownshipFactory,
+    UserFactory,
+    VillageFactory,
+)
 from tests.verification.factories import (
     DecisionFactory,
     HomeVisitFactory,
@@ -393,6 +401,26 @@ def test_deadline_page_shows_notifications_unscreened_and_bulletin(
     )
     assert "修改后的正文" in response.content.decode()
     assert client_for(officer_a).get(url("bulletin_detail")).status_code == 403
+
+
+def test_each_township_works_in_its_own_campaign(client_for, campaign, village_a):
+    """A county holds one active campaign per township: pages use the user's township's."""
+    other_township = TownshipFactory(code="500240215", name="外乡")
+    other_campaign = CampaignFactory(township=other_township, name="外乡2022年扩面扩围")
+    other_village = VillageFactory(township=other_township, name="外乡村")
+    ours, theirs = make_case(village_a, campaign), make_case(other_village, other_campaign)
+    office_a = UserFactory(username="office_a", role="office", township=village_a.township)
+    office_b = UserFactory(username="office_b", role="office", township=other_township)
+    for user, case in ((office_a, ours), (office_b, theirs)):
+        response = client_for(user).get(url("case_list"))
+        assert [c.pk for c in response.context["page_obj"]] == [case.pk]
+        assert response.context["campaign"] == case.campaign
+    # A county account sees each household's case under that household's township's campaign.
+    county = client_for(UserFactory(username="county", role="office", township=None))
+    for case in (ours, theirs):
+        body = county.get(reverse("households:detail", args=[case.household_id])).content.decode()
+        assert case.campaign.name in body
+        assert url("case_detail", case.pk) in body
 
 
 def test_household_page_shows_case_summary(client_for, campaign, village_a, office_user):

@@ -20,7 +20,7 @@ def household_verification(household) -> dict | None:
     """
     if household is None or not getattr(household, "pk", None):
         return None
-    campaign = Campaign.objects.current()
+    campaign = Campaign.objects.current(township_id=household.village.township_id)
     cases = Case.objects.filter(household_id=household.pk).select_related("campaign")
     case = cases.filter(campaign=campaign).first() if campaign else None
     info = {"campaign": campaign, "case": case, "earlier": None}

@@ -51,7 +51,7 @@ def filter_cases(qs, params):
 
 @login_required
 def case_list(request):
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     base = Case.objects.for_user(request.user).filter(campaign=campaign)
     counts = dict(base.values_list("state").annotate(n=Count("pk")).order_by())
     qs = filter_cases(base, request.GET).select_related("household__village")
@@ -61,9 +61,7 @@ def case_list(request):
     ).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    villages = Village.objects.all()
-    if request.user.is_village_officer:
-        villages = villages.filter(pk=request.user.village_id)
+    villages = Village.objects.for_user(request.user)
     return render(
         request,
         "verification/case_list.html",
@@ -88,7 +86,7 @@ def case_list(request):
 @require_POST
 def case_sync(request):
     office_only(request.user)
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     if campaign is None:
         messages.error(request, "尚未设置当前工作方案。")
         return redirect("verification:case_list")
@@ -245,7 +243,7 @@ def data_match_entry(request, pk):
 @login_required
 @writers_only
 def data_match_import(request):
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     form = DataMatchImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():

@@ -18,8 +18,9 @@ from ..services.common import READ_ONLY_MESSAGE, actor_kind
 PAGE_SIZE = 50
 
 
-def current_campaign():
-    return Campaign.objects.current()
+def current_campaign(user):
+    """The active campaign of the user's township (see CampaignQuerySet.current)."""
+    return Campaign.objects.current(user=user)
 
 
 def get_case(request, pk) -> Case:

@@ -17,7 +17,7 @@ from .common import PAGE_SIZE, current_campaign, office_only, run_service, write
 
 @login_required
 def notification_list(request):
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     notifications = Notification.objects.filter(campaign=campaign).select_related("village")
     if request.user.is_village_officer:
         notifications = notifications.filter(village_id=request.user.village_id)
@@ -50,7 +50,7 @@ def notification_list(request):
 @writers_only
 def bulletin_detail(request):
     request.user.require(not request.user.is_village_officer, "通报草稿由民政办起草。")
-    bulletin = Bulletin.objects.filter(campaign=current_campaign()).first()
+    bulletin = Bulletin.objects.filter(campaign=current_campaign(request.user)).first()
     if bulletin is None:
         messages.info(request, "摸排截止日过后，系统自动生成通报草稿。")
         return redirect("verification:notification_list")
@@ -76,7 +76,7 @@ def relative_list(request):
     declarations = RelativeDeclaration.objects.select_related("declarant")
     registrations = SeparateRegistration.objects.select_related(
         "case__household__village", "declaration__declarant", "member"
-    ).filter(case__campaign=current_campaign())
+    ).filter(case__campaign=current_campaign(request.user))
     if not request.user.is_office:
         declarations = declarations.filter(declarant=request.user)
         registrations = registrations.filter(declaration__declarant=request.user)

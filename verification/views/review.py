@@ -38,7 +38,7 @@ from .common import (
 @login_required
 def meeting_list(request):
     office_or_leadership(request.user)
-    meetings = ReviewMeeting.objects.filter(campaign=current_campaign())
+    meetings = ReviewMeeting.objects.filter(campaign=current_campaign(request.user))
     return render(request, "verification/meeting_list.html", {"meetings": meetings})
 
 
@@ -46,7 +46,7 @@ def meeting_list(request):
 @writers_only
 def meeting_create(request):
     office_only(request.user)
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     form = MeetingForm(request.POST or None, initial={"held_on": clock.today()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -191,7 +191,7 @@ def decision_notice_pdf(request, pk):
 
 
 def _visible_notices(user):
-    notices = PublicNotice.objects.filter(campaign=current_campaign()).select_related("village")
+    notices = PublicNotice.objects.filter(campaign=current_campaign(user)).select_related("village")
     if user.is_village_officer:
         notices = notices.filter(village_id=user.village_id)
     return notices
@@ -213,7 +213,7 @@ def notice_list(request):
 @writers_only
 def notice_create(request):
     office_only(request.user)
-    campaign = current_campaign()
+    campaign = current_campaign(request.user)
     form = NoticeForm(request.POST or None, initial={"start_date": clock.today()})
     form.fields["village"].queryset = Village.objects.filter(township_id=campaign.township_id)
     if request.method == "POST" and form.is_valid():
@@ -351,7 +351,7 @@ def objection_create(request, pk):
 @login_required
 def objection_list(request):
     objections = Objection.objects.filter(
-        entry__notice__campaign=current_campaign()
+        entry__notice__campaign=current_campaign(request.user)
     ).select_related("entry__notice__village", "entry__case", "recorded_by")
     if request.user.is_village_officer:
         objections = objections.filter(entry__notice__village_id=request.user.village_id)
