@@ -10,7 +10,7 @@ from django.urls import reverse
 from households.models import Campaign, Household
 from screening import tasks
 from screening.models import ScreeningResult, ScreeningRun
-from tests.factories import make_id_number
+from tests.factories import CampaignFactory, TownshipFactory, VillageFactory, make_id_number
 from tests.screening.factories import family
 from xixin_dibao.models import AuditEvent, Job
 
@@ -142,6 +142,22 @@ def test_management_command_screens_a_village(campaign, village_a, village_b, ca
     call_command("screen", "--force")
     assert ScreeningResult.objects.count() == 4
     assert ScreeningRun.objects.count() == 3
+
+
+def test_management_command_screens_each_township_under_its_own_campaign(
+    campaign, village_a, capsys
+):
+    other_township = TownshipFactory(code="500240215", name="外乡")
+    other_campaign = CampaignFactory(township=other_township, name="外乡2022年扩面扩围")
+    other_village = VillageFactory(township=other_township, name="外乡村")
+    ours, theirs = family(village_a, income="3000"), family(other_village, income="3000")
+    call_command("screen")
+    current = dict(ScreeningResult.objects.values_list("household_id", "campaign_id"))
+    assert current == {ours.pk: campaign.pk, theirs.pk: other_campaign.pk}
+    call_command("screen", "--village", other_village.code, "--force")
+    out = capsys.readouterr().out
+    assert "外乡2022年扩面扩围：研判完成（外乡村）" in out
+    assert ScreeningResult.objects.filter(campaign=other_campaign).count() == 2
 
 
 def test_management_command_explains_what_is_missing(campaign):
