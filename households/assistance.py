@@ -2,7 +2,7 @@
 
 Derived from AssistanceRecord (open spells, no end date), stored on the household so that lists
 filter "无救助" or "低保" per household without joining members and records on every page.
-Kept current by signals for single records (forms, admin, fixtures) and by `refresh_current`
+Kept current by signals for single records (forms, admin; fixtures and backups carry it) and by `refresh_current`
 for bulk writes; the synthetic generator writes the value with the rows.
 """
 
@@ -41,7 +41,10 @@ def refresh_current(household_ids: Iterable[int]) -> None:
             )
 
 
-def _record_changed(sender, instance, **kwargs):
+def _record_changed(sender, instance, raw=False, **kwargs):
+    """A record was saved or deleted: refresh its household (fixtures and backups carry the value)."""
+    if raw:
+        return
     from .models import Member
 
     household_id = (
