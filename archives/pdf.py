@@ -6,6 +6,7 @@ whatever a user typed into a name or a note (WeasyPrint docs, "Security"; S-15).
 
 import logging
 import mimetypes
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.template.loader_tags import BlockNode
 logger = logging.getLogger(__name__)
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "xixin_dibao" / "static").resolve()
+_fonts = threading.local()
 
 
 class BlockedURL(ValueError):
@@ -62,6 +64,25 @@ def html_document(html: str):
     return HTML(string=html, base_url=str(STATIC_DIR) + "/", url_fetcher=safe_url_fetcher())
 
 
+def font_config():
+    """This thread's WeasyPrint FontConfiguration, so fonts are looked up and loaded once.
+
+    A fresh one per PDF (WeasyPrint's default) reloads the CJK fonts for every dossier. Per
+    thread, because Pango font maps are not thread-safe. Our templates declare no @font-face,
+    so nothing one document adds to it can change another.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not hasattr(_fonts, "config"):
+        _fonts.config = FontConfiguration()
+    return _fonts.config
+
+
+def render_document(html: str):
+    """Lay out `html` as a WeasyPrint Document: its pages, ready for write_pdf()."""
+    return html_document(html).render(font_config=font_config())
+
+
 def render_html(template_name: str, context: dict) -> str:
     context = {"pdf_font_family": settings.PDF_FONT_FAMILY, **context}
     return render_to_string(template_name, context)
@@ -90,7 +111,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     if captured is not None:
         captured.append((template_name, context))
         return b""
-    return html_document(render_html(template_name, context)).write_pdf()
+    return render_document(render_html(template_name, context)).write_pdf()
 
 
 def render_block(template_name: str, block_name: str, context: dict) -> str:

@@ -1,8 +1,7 @@
 """The compiled dossier: contents list pages, filing order, fonts, size, scans."""
 
+import gc
 import re
-import sys
-import types
 from datetime import date
 from io import BytesIO
 
@@ -25,13 +24,14 @@ def page_texts(pdf: bytes) -> list[str]:
 
 
 def fake_verification(monkeypatch, items):
-    """Stand in for verification.services.household_documents until that app lands."""
-    import verification
+    """Stand in for the documents the verification app files for a household.
 
-    module = types.ModuleType("verification.services")
-    module.household_documents = lambda household: items
-    monkeypatch.setitem(sys.modules, "verification.services", module)
-    monkeypatch.setattr(verification, "services", module, raising=False)
+    Only household_documents is replaced: the rest of verification.services stays real (its
+    template tags import from it when the first template renders).
+    """
+    from verification import services
+
+    monkeypatch.setattr(services, "household_documents", lambda household: items)
 
 
 def rendered(title: str, pages: int = 1):
@@ -41,6 +41,25 @@ def rendered(title: str, pages: int = 1):
     return lambda: html_document(
         f'<body style="font-family: Noto Sans CJK SC">{body}</body>'
     ).write_pdf()
+
+
+def assert_pages_numbered(texts: list[str]) -> None:
+    """Every page after the cover carries its own number (the last line WeasyPrint drew)."""
+    for number, text in enumerate(texts[1:], start=2):
+        assert str(number) in text.splitlines(), (number, text)
+
+
+def assert_contents_list_matches(compiled, texts: list[str]) -> None:
+    """The 卷内目录 printed in the PDF names, for every document, the page that carries it."""
+    front_pages = compiled.toc[0]["start_page"] - 1
+    toc_text = " ".join(" ".join(texts[1:front_pages]).split())
+    assert "卷内目录" in toc_text
+    for row in compiled.toc:
+        # the page the contents list names carries the document's title
+        assert row["title"] in texts[row["start_page"] - 1], row
+        # and the contents list printed in the PDF names that same page
+        printed = re.search(re.escape(row["title"]) + r" (?:\d{4}-\d{2}-\d{2} )?(\d+)", toc_text)
+        assert printed and int(printed.group(1)) == row["start_page"], (row, toc_text)
 
 
 def test_contents_list_page_numbers_match_the_pdf(monkeypatch, village_a, office_user):
@@ -88,18 +107,55 @@ def test_contents_list_page_numbers_match_the_pdf(monkeypatch, village_a, office
     texts = page_texts(compiled.pdf)
 
     assert len(texts) == compiled.page_count
-    toc_text = " ".join(texts[1].split())
-    assert "卷内目录" in toc_text
-    for row in compiled.toc:
-        # the page the contents list names carries the document's title
-        assert row["title"] in texts[row["start_page"] - 1], row
-        # and the contents list printed in the PDF names that same page
-        printed = re.search(re.escape(row["title"]) + r" (?:\d{4}-\d{2}-\d{2} )?(\d+)", toc_text)
-        assert printed and int(printed.group(1)) == row["start_page"], (row, toc_text)
+    assert compiled.toc[0]["start_page"] == 3  # the cover, then a one-page 卷内目录
+    assert_contents_list_matches(compiled, texts)
+    assert_pages_numbered(texts)
+    assert f"共 {compiled.page_count} 页" in texts[0]
     pages = {row["title"]: row["page_count"] for row in compiled.toc}
     assert pages["身份证户口簿复印件"] == 3
     assert pages["入户调查表"] == 2
     assert pages["回头看复核记录"] == 1
+
+
+def test_contents_list_over_several_pages_numbers_the_documents_after_it(monkeypatch, village_a):
+    household = household_with_members(village_a)
+    fake_verification(
+        monkeypatch,
+        [
+            {
+                "kind": "home_visit",
+                "title": f"走访记录第{i:02d}号",
+                "doc_number": "",
+                "responsible": "保合村",
+                "date": date(2022, 11, 1 + i % 28),
+                "html": f"<h1>走访记录第{i:02d}号</h1><p>走访情况属实。</p>",
+            }
+            for i in range(60)
+        ],
+    )
+
+    compiled = compile_dossier(household)
+    texts = page_texts(compiled.pdf)
+
+    assert len(texts) == compiled.page_count == 1 + 2 + 62
+    assert compiled.toc[0]["start_page"] == 4  # the 卷内目录 took two pages
+    assert_contents_list_matches(compiled, texts)
+    assert_pages_numbered(texts)
+
+
+def test_compiling_leaves_the_garbage_collector_on(monkeypatch, village_a):
+    """Layout pauses Python's cyclic GC; a worker must get it back, even when a build fails."""
+    household = household_with_members(village_a)
+    compile_dossier(household)
+    assert gc.isenabled()
+
+    def broken(*args):
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr("archives.compile._lay_out", broken)
+    with pytest.raises(RuntimeError):
+        compile_dossier(household)
+    assert gc.isenabled()
 
 
 def _doc(key, kind, group, day, order):
