@@ -1,8 +1,8 @@
 """P-4: one 3–5 page dossier ÷ the same document with its Chinese replaced by Latin letters.
 
-Both are laid out and written by the same code path (archives.pdf.html_document → render →
-write_pdf, as archives.compile.compile_dossier does), in this process, after one warm-up each,
-alternating. The Latin copy keeps every character count: each Chinese character or CJK
+Both are laid out and written as archives.compile.compile_dossier does (the front matter with
+its 卷内目录 and the documents laid out separately, written as one PDF with one font subset),
+in this process, after one warm-up each, alternating. The Latin copy keeps every character count: each Chinese character or CJK
 punctuation mark becomes one character of Latin text ("abcde fghij …": five letters, then a
 space, as words run in Latin text; without spaces every phrase would become one unbreakable
 word, which is slower to lay out than real text and would flatter the ratio). So the ratio
@@ -17,8 +17,15 @@ import time
 
 from django.db.models import Count
 
-from archives.compile import _prepare_external, dossier_plan
-from archives.pdf import html_document, render_html
+from archives.compile import (
+    FRONT_PAGES,
+    _first_pages,
+    _prepare_external,
+    _toc,
+    _young_garbage_only,
+    dossier_plan,
+)
+from archives.pdf import render_document, render_html
 from households.models import Household
 
 from .measure import Row
@@ -35,30 +42,44 @@ def latin_copy(html: str) -> str:
     return CJK.sub(lambda m: LATIN[next(counter) % len(LATIN)], html)
 
 
-def dossier_html(household: Household) -> str:
+def dossier_html(household: Household) -> tuple[str, str]:
+    """The dossier's two HTML sources, as compile_dossier lays them out: front matter, documents.
+
+    The documents are laid out once here to number the 卷内目录 (as compile_dossier does), so
+    the front matter's HTML is the real one.
+    """
     context, docs, _ = dossier_plan(household)
     _prepare_external(docs)
     dates = [d.date for d in docs if d.date]
-    return render_html(
-        "pdf/dossier/dossier.html",
-        {
-            **context,
-            "docs": docs,
-            "first_date": min(dates, default=None),
-            "last_date": max(dates, default=None),
-        },
+    context = {
+        **context,
+        "docs": docs,
+        "first_date": min(dates, default=None),
+        "last_date": max(dates, default=None),
+    }
+    body_html = render_html("pdf/dossier/dossier.html", {**context, "first_page": FRONT_PAGES + 1})
+    body = render_document(body_html)
+    pages = {anchor: FRONT_PAGES + i for anchor, i in _first_pages(body).items()}
+    total = FRONT_PAGES + len(body.pages)
+    front_html = render_html(
+        "pdf/dossier/front.html",
+        {**context, "toc": _toc(docs, pages, total), "page_count": total},
     )
+    return front_html, body_html
 
 
-def render(html: str) -> tuple[float, int, int]:
-    """(seconds, pages, bytes) of laying out and writing one PDF."""
+def render(htmls: tuple[str, str]) -> tuple[float, int, int]:
+    """(seconds, pages, bytes) of laying out both parts and writing one PDF (as compile_dossier)."""
     started = time.perf_counter()
-    document = html_document(html).render()
-    pdf = document.write_pdf()
-    return time.perf_counter() - started, len(document.pages), len(pdf)
+    with _young_garbage_only():
+        front, body = (render_document(html) for html in htmls)
+        pdf = front.copy([*front.pages, *body.pages]).write_pdf()
+    return time.perf_counter() - started, len(front.pages) + len(body.pages), len(pdf)
 
 
-def pick_household(min_pages: int = 3, max_pages: int = 5) -> tuple[Household, str, int]:
+def pick_household(
+    min_pages: int = 3, max_pages: int = 5
+) -> tuple[Household, tuple[str, str], int]:
     """A screened household whose dossier has 3–5 pages (larger households first)."""
     candidates = (
         Household.objects.filter(screening_results__is_current=True)
@@ -77,7 +98,7 @@ def pick_household(min_pages: int = 3, max_pages: int = 5) -> tuple[Household, s
 
 def pdf_rows(*, repeat: int = 5) -> list[Row]:
     household, html, pages = pick_household()
-    latin = latin_copy(html)
+    latin = tuple(latin_copy(part) for part in html)
     render(latin)  # warm-up (the CJK copy was rendered while picking)
     cjk_times, latin_times = [], []
     for _ in range(repeat):
@@ -87,7 +108,7 @@ def pdf_rows(*, repeat: int = 5) -> list[Row]:
         latin_times.append(seconds)
     cjk, latin_median = statistics.median(cjk_times), statistics.median(latin_times)
     ratio = cjk / latin_median
-    chars = len(CJK.findall(html))
+    chars = sum(len(CJK.findall(part)) for part in html)
     return [
         Row(
             "pdf",
