@@ -2,7 +2,7 @@
 
 Each takes ids and is idempotent.
 
-A batch is a chord: one task per chunk of ~50 households, then one task that completes the folder
+A batch is a chord: one task per chunk of ~20 households, then one task that completes the folder
 and writes the ZIP. With acks_late a killed worker's chunk is delivered again; it skips households
 already on disk, and the finishing task does nothing once the job is done.
 """

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 
+from archives.batch import CHUNK_SIZE
 from archives.services import start_dossier_batch
 from xixin_dibao.models import Job, User
 
@@ -132,7 +133,7 @@ def dossier_rows(*, households: int = 1549, timeout: float = 3600, keep_db=False
         note = (
             f"{job.done:,}/{job.total or households:,} 户；任务状态：{job.get_status_display()}；"
             f"{(job.message or '').splitlines()[0] if job.message else ''}"
-            f"每块 50 户一个任务（chord），最后一个任务写 ZIP；两个 worker 各 1 个进程。"
+            f"每块 {CHUNK_SIZE} 户一个任务（chord），最后一个任务写 ZIP；两个 worker 各 1 个进程。"
         )
         if not done:
             rate = job.done / seconds if job.done else 0
