@@ -32,6 +32,7 @@ from .services import (
 )
 
 PAGE_SIZE = 50
+GROUPS_LISTED_UP_TO_VILLAGES = 40  # more villages than a township has: pick a village first
 
 
 def get_visible_household(request, pk) -> Household:
@@ -59,12 +60,14 @@ def filter_households(qs, params):
             Q(name__contains=q) | Q(id_number=idnumber.normalize(q))
         )
         qs = qs.filter(Q(head_name__contains=q) | Q(code__icontains=q) | Exists(member_match))
-    if params.get("village"):
-        qs = qs.filter(village_id=params["village"])
-    if params.get("group"):
-        qs = qs.filter(group_id=params["group"])
-    if params.get("priority"):
-        qs = qs.filter(group_records__group=params["priority"])
+    for key, lookup in (
+        ("village", "village_id"),
+        ("group", "group_id"),
+        ("priority", "group_records__group"),
+    ):
+        value = str(params.get(key) or "")
+        if value:  # an id from a drop-down; anything else (an edited URL) matches nothing
+            qs = qs.filter(**{lookup: int(value)}) if value.isdigit() else qs.none()
     status = params.get("status")
     if status == "none":
         qs = qs.filter(assistance_now="")
@@ -77,16 +80,17 @@ def _filter_choices(user, params):
     """The village and 村民组 drop-downs: only villages the user works in.
 
     A county-wide account would get a thousand villages and ten thousand groups on every page,
-    so groups are offered once a village is chosen (or when the user works in a few villages).
+    so groups are offered once a village is chosen, or at once when the user's villages are few
+    (a township, or a county-level account in a one-township deployment).
     """
     villages = Village.objects.for_user(user)
-    chosen = params.get("village")
-    if chosen and str(chosen).isdigit():
+    chosen = str(params.get("village") or "")
+    if chosen.isdigit():
         groups = VillageGroup.objects.filter(village__in=villages, village_id=chosen)
-    elif user.is_superuser or not (user.township_id or user.village_id):
-        groups = VillageGroup.objects.none()
-    else:
+    elif villages.count() <= GROUPS_LISTED_UP_TO_VILLAGES:
         groups = VillageGroup.objects.filter(village__in=villages)
+    else:
+        groups = VillageGroup.objects.none()
     return villages, groups.select_related("village")
 
 

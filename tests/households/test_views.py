@@ -3,6 +3,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from households import views
 from households.models import Household, Income, Member
 from tests.factories import (
     AssistanceFactory,
@@ -134,7 +135,9 @@ def test_office_sees_all_villages(client_for, office_user, village_a, village_b)
     assert "本村户" in body and "外村户" in body
 
 
-def test_list_offers_only_the_users_own_villages_and_groups(client_for, village_a, village_b):
+def test_list_offers_only_the_users_own_villages_and_groups(
+    client_for, village_a, village_b, monkeypatch
+):
     other = VillageFactory(township=TownshipFactory(code="500240215", name="外乡"), name="外乡村")
     VillageGroupFactory(village=village_a, number=1, name="本乡一组")
     VillageGroupFactory(village=other, number=1, name="外乡一组")
@@ -143,12 +146,26 @@ def test_list_offers_only_the_users_own_villages_and_groups(client_for, village_
     assert village_a.name in body and village_b.name in body
     assert "外乡村" not in body and "外乡一组" not in body
     assert "本乡一组" in body
-    # A county account (no township) picks a village before its groups are offered.
+    # A county account (no township) sees every village; with few villages, every group too
+    # (a one-township deployment); with many, it picks a village before its groups are offered.
     county = client_for(UserFactory(role="office", township=None))
+    body = county.get(reverse("households:list")).content.decode()
+    assert "外乡村" in body and "本乡一组" in body and "外乡一组" in body
+    monkeypatch.setattr(views, "GROUPS_LISTED_UP_TO_VILLAGES", 2)
     body = county.get(reverse("households:list")).content.decode()
     assert "外乡村" in body and "本乡一组" not in body
     body = county.get(reverse("households:list"), {"village": other.pk}).content.decode()
     assert "外乡一组" in body and "本乡一组" not in body
+
+
+@pytest.mark.parametrize("query", ["village=abc", "group=-1", "priority=x", "village=1.5"])
+def test_list_with_an_edited_filter_in_the_url_shows_nothing_instead_of_failing(
+    client_for, office_user, village_a, query
+):
+    HouseholdFactory(village=village_a, head_name="本村户")
+    response = client_for(office_user).get(reverse("households:list") + "?" + query)
+    assert response.status_code == 200
+    assert list(response.context["households"]) == []
 
 
 def test_list_counts_each_households_members(client_for, office_user, village_a):
