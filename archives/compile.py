@@ -216,6 +216,31 @@ def compile_dossier(household: Household, plan=None) -> Compiled:
 
 def _compile(household: Household, plan) -> Compiled:
     context, docs, signature = plan or dossier_plan(household)
+    layout = lay_out(context, docs)
+    front, body, pages = layout.front, layout.body, layout.pages
+    pdf = front.copy([*front.pages, *body.pages]).write_pdf()
+    if any(doc.pdf for doc in docs):
+        pdf = _merge_external(pdf, docs, pages)
+    total = len(front.pages) + len(body.pages)
+    return Compiled(pdf=pdf, signature=signature, page_count=total, toc=_toc(docs, pages, total))
+
+
+@dataclass
+class Layout:
+    """A dossier laid out: its two HTML sources, their WeasyPrint documents, anchor -> page."""
+
+    front_html: str
+    body_html: str
+    front: object
+    body: object
+    pages: dict[str, int]
+
+
+def lay_out(context: dict, docs: list[Doc]) -> Layout:
+    """Lay out the documents, then the cover and 卷内目录 numbered from that layout.
+
+    Reads scans and other apps' PDFs first (their page counts take space in the layout).
+    """
     _prepare_external(docs)
     dates = [d.date for d in docs if d.date]
     context = {
@@ -224,30 +249,21 @@ def _compile(household: Household, plan) -> Compiled:
         "first_date": min(dates, default=None),
         "last_date": max(dates, default=None),
     }
-    front, body, pages = _lay_out(context, docs)
-    pdf = front.copy([*front.pages, *body.pages]).write_pdf()
-    if any(doc.pdf for doc in docs):
-        pdf = _merge_external(pdf, docs, pages)
-    total = len(front.pages) + len(body.pages)
-    return Compiled(pdf=pdf, signature=signature, page_count=total, toc=_toc(docs, pages, total))
-
-
-def _lay_out(context: dict, docs: list[Doc]):
-    """The front matter and the documents laid out, and the dossier's anchor -> page index."""
     front_pages = FRONT_PAGES
     for _ in range(3):
-        html = render_html("pdf/dossier/dossier.html", {**context, "first_page": front_pages + 1})
-        body = render_document(html)
+        body_html = render_html(
+            "pdf/dossier/dossier.html", {**context, "first_page": front_pages + 1}
+        )
+        body = render_document(body_html)
         pages = {anchor: front_pages + i for anchor, i in _first_pages(body).items()}
         total = front_pages + len(body.pages)
-        front = render_document(
-            render_html(
-                "pdf/dossier/front.html",
-                {**context, "toc": _toc(docs, pages, total), "page_count": total},
-            )
+        front_html = render_html(
+            "pdf/dossier/front.html",
+            {**context, "toc": _toc(docs, pages, total), "page_count": total},
         )
+        front = render_document(front_html)
         if len(front.pages) == front_pages:
-            return front, body, pages
+            return Layout(front_html, body_html, front, body, pages)
         # A longer 卷内目录: number the documents again. Its page numbers sit in a fixed-width
         # column that never wraps, so they cannot change its length and the next round fits.
         front_pages = len(front.pages)

@@ -17,15 +17,8 @@ import time
 
 from django.db.models import Count
 
-from archives.compile import (
-    FRONT_PAGES,
-    _first_pages,
-    _prepare_external,
-    _toc,
-    _young_garbage_only,
-    dossier_plan,
-)
-from archives.pdf import render_document, render_html
+from archives.compile import _young_garbage_only, dossier_plan, lay_out
+from archives.pdf import render_document
 from households.models import Household
 
 from .measure import Row
@@ -43,29 +36,10 @@ def latin_copy(html: str) -> str:
 
 
 def dossier_html(household: Household) -> tuple[str, str]:
-    """The dossier's two HTML sources, as compile_dossier lays them out: front matter, documents.
-
-    The documents are laid out once here to number the 卷内目录 (as compile_dossier does), so
-    the front matter's HTML is the real one.
-    """
+    """The dossier's two HTML sources as compile_dossier lays them out: front matter, documents."""
     context, docs, _ = dossier_plan(household)
-    _prepare_external(docs)
-    dates = [d.date for d in docs if d.date]
-    context = {
-        **context,
-        "docs": docs,
-        "first_date": min(dates, default=None),
-        "last_date": max(dates, default=None),
-    }
-    body_html = render_html("pdf/dossier/dossier.html", {**context, "first_page": FRONT_PAGES + 1})
-    body = render_document(body_html)
-    pages = {anchor: FRONT_PAGES + i for anchor, i in _first_pages(body).items()}
-    total = FRONT_PAGES + len(body.pages)
-    front_html = render_html(
-        "pdf/dossier/front.html",
-        {**context, "toc": _toc(docs, pages, total), "page_count": total},
-    )
-    return front_html, body_html
+    layout = lay_out(context, docs)
+    return layout.front_html, layout.body_html
 
 
 def render(htmls: tuple[str, str]) -> tuple[float, int, int]:

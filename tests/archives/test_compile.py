@@ -152,7 +152,7 @@ def test_compiling_leaves_the_garbage_collector_on(monkeypatch, village_a):
     def broken(*args):
         raise RuntimeError("layout failed")
 
-    monkeypatch.setattr("archives.compile._lay_out", broken)
+    monkeypatch.setattr("archives.compile.lay_out", broken)
     with pytest.raises(RuntimeError):
         compile_dossier(household)
     assert gc.isenabled()
