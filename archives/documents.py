@@ -171,9 +171,20 @@ def _screening_result(household: Household):
     )
 
 
+def _explanation(result) -> dict:
+    """The verdict's explanation: stored, or worked out by the screening rules."""
+    if result is None:
+        return {}
+    if result.data:
+        return result.data
+    from screening.explain import explained  # the screening app provides verdicts
+
+    return explained(result).data
+
+
 def _income_doc(household: Household, context: dict) -> Doc:
     result = _screening_result(household)
-    data = result.data if result else {}
+    data = _explanation(result)
     computation = data.get("computation") or {}
     member_lines = computation.get("members") or []
     names = {m.get("key"): m.get("name", "") for m in member_lines}

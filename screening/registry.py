@@ -155,6 +155,39 @@ def policy_to_dict(policy: CampaignPolicy) -> dict:
     return data
 
 
+_INT_FIELDS = frozenset(
+    {
+        "income_period_months",
+        "house_count_limit",
+        "petition_threshold",
+        "covid_months_without_income",
+        "elderly_age",
+        "child_age",
+    }
+)
+_DATE_FIELDS = frozenset({"lookback_since", "single_person_since", "as_of"})
+_SET_FIELDS = frozenset({"exempt_vehicle_kinds", "excluded_income_kinds"})
+
+
+def policy_from_dict(data: dict) -> CampaignPolicy:
+    """The policy of a stored snapshot (policy_to_dict's output): explain a verdict with it."""
+    values = {}
+    for f in fields(CampaignPolicy):
+        if f.name not in data:
+            continue  # a field added since the snapshot keeps its default
+        value = data[f.name]
+        if f.name in _INT_FIELDS:
+            value = int(value)
+        elif f.name in _DATE_FIELDS:
+            value = date.fromisoformat(value)
+        elif f.name in _SET_FIELDS:
+            value = frozenset(value)
+        else:
+            value = Decimal(value)
+        values[f.name] = value
+    return CampaignPolicy(**values)
+
+
 def policy_key(policy_data: dict) -> str:
     """The part of every fingerprint that depends on the policy and the code versions."""
     return json.dumps([RULESET_VERSION, FACTS_VERSION, policy_data], sort_keys=True)

@@ -542,7 +542,9 @@ def _benefit(case: _Case) -> tuple[Decimal, Reason]:
     n = case.comp.member_count
     standard = case.policy.dibao_standard_annual / MONTHS_PER_YEAR
     income = max(case.pci, Decimal("0")) / MONTHS_PER_YEAR
-    amount = ((standard - income) * n).quantize(Decimal("1"), ROUND_HALF_UP)
+    # (annual gap × n) ÷ 12 is the same amount; dividing last keeps a half yuan exact.
+    gap = (case.policy.dibao_standard_annual - max(case.pci, Decimal("0"))) * n
+    amount = (gap / MONTHS_PER_YEAR).quantize(Decimal("1"), ROUND_HALF_UP)
     message = f"月保障金 =（月标准 {_yuan(standard)} 元 − 人均月收入 {_yuan(income)} 元）× {n} 人 ≈ {amount} 元"
     nums = {"standard_monthly": str(_cent(standard)), "income_monthly": str(_cent(income))}
     nums |= {"members": str(n), "monthly_amount": str(amount)}

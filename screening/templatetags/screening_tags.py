@@ -2,6 +2,7 @@
 
 from django import template
 
+from screening.explain import explained
 from screening.labels import GROUP_LABELS, flag_label, outcome_label
 from screening.models import ScreeningResult
 from screening.presentation import explanation, format_parameter, parameters
@@ -32,10 +33,12 @@ def household_screening(household, user) -> dict:
             "run__scope",
         )[:HISTORY_LIMIT]
     )
+    worked = explained(current) if current else None
     return {
         "campaign": campaign,
         "result": current,
-        "explain": explanation(current.data) if current else None,
+        "explain": explanation(worked.data) if worked else None,
+        "explain_stale": bool(worked) and not worked.matches,
         "parameters": parameters(current.params) if current else [],
         "previous_label": outcome_label(current.previous_outcome) if current else "",
         "history": history,

@@ -40,6 +40,14 @@ class Command(BaseCommand):
         campaigns = [c for c in campaigns if c is not None]
         if not campaigns:
             raise CommandError("没有找到工作方案：请先在后台设置当前活动的工作方案。")
+        if place is None and not campaign:
+            for run in services.screen_campaigns(campaigns, force=force):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"{run.campaign}：研判完成（{run.scope_label}）：{services.run_summary(run)}。"
+                    )
+                )
+            return
         for chosen in campaigns:
             if place is not None and place.township_id != chosen.township_id:
                 raise CommandError(f"{place.name}不属于工作方案“{chosen}”所在乡镇。")
