@@ -25,8 +25,11 @@ def explained(result) -> Explained:
     """The explanation of `result` (a ScreeningResult)."""
     if result.data:
         return Explained(result.data, stored=True, matches=True)
+    try:
+        policy = policy_from_dict(result.params)
+    except (TypeError, ValueError, ArithmeticError):  # no usable snapshot: nothing to explain
+        return Explained({}, stored=True, matches=True)
     facts = facts_for_households([result.household_id], as_of=result.as_of)
-    policy = policy_from_dict(result.params)
     verdict = safe_evaluate(lambda: facts[result.household_id], policy)
     stored = (
         result.outcome,
