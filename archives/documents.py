@@ -173,13 +173,9 @@ def _screening_result(household: Household):
 
 def _explanation(result) -> dict:
     """The verdict's explanation: stored, or worked out by the screening rules."""
-    if result is None:
-        return {}
-    if result.data:
-        return result.data
     from screening.explain import explained  # the screening app provides verdicts
 
-    return explained(result).data
+    return explained(result).data if result is not None else {}
 
 
 def _income_doc(household: Household, context: dict) -> Doc:

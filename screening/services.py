@@ -273,13 +273,18 @@ def _screen_setbased(
             village_id=village.pk if village is not None else None,
             household_ids=household_ids,
         )
+        results = ScreeningResult.objects.filter(
+            campaign__in=[ctx.campaign for ctx in contexts], is_current=True
+        )
+        if village is not None:
+            results = results.filter(household__village=village)
+        if household_ids is not None:
+            results = results.filter(household_id__in=[row[0] for row in rows])
         current = {
             row[0]: row[1:]
-            for row in ScreeningResult.objects.filter(
-                campaign__in=[ctx.campaign for ctx in contexts], is_current=True
-            )
-            .values_list("household_id", "pk", "changed", "fingerprint", *_COMPARED)
-            .iterator(chunk_size=CHUNK_SIZE)
+            for row in results.values_list(
+                "household_id", "pk", "changed", "fingerprint", *_COMPARED
+            ).iterator(chunk_size=CHUNK_SIZE)
         }
         new, replaced, confirmed, reference = [], [], [], {}
         for row in rows:

@@ -23,7 +23,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from households.models import AssistanceRecord
+from households.models import Application, Asset, AssistanceRecord
 
 from .facts import (
     DISABILITY_KINDS,
@@ -59,25 +59,6 @@ COLUMNS = (
     "township_id",
 )
 
-# Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困).
-FLAG_ORDER = (
-    "asset_financial_over_limit",
-    "asset_vehicle_not_exempt",
-    "asset_house_count",
-    "asset_recent_house_purchase",
-    "asset_non_residential_property",
-    "asset_business_registration",
-    "asset_employs_others",
-    "consumption_high_fee_schooling",
-    "consumption_high",
-    "partial_household_on_dibao",
-    "member_is_extreme_poverty",
-    "marginal_non_chongqing_hukou",
-    "single_person_family_not_marginal",
-    "extreme_poverty_candidate",
-)
-BLOCKING_FLAGS = ("single_person_family_not_marginal",)
-
 
 def available() -> bool:
     """Whether this database can screen set-based (PostgreSQL)."""
@@ -105,6 +86,11 @@ def _params(policy: CampaignPolicy) -> dict:
         "excluded_kinds": sorted(policy.excluded_income_kinds),
         "exempt_vehicles": sorted(policy.exempt_vehicle_kinds),
         "financial_kinds": sorted(FINANCIAL_KINDS),
+        "vehicle": Asset.Kind.VEHICLE.value,
+        "house": Asset.Kind.HOUSE.value,
+        "non_residential": Asset.Kind.NON_RESIDENTIAL.value,
+        "business": Asset.Kind.BUSINESS.value,
+        "refused": Application.Outcome.REFUSED.value,
         "wage": WAGE,
         "std": std,
         "line": policy.marginal_line,
@@ -247,12 +233,12 @@ ih AS (  -- incomes of the household as a whole, or of nobody in it: always coun
 ah AS (
     SELECT a.household_id,
            sum(a.value) FILTER (WHERE a.kind = ANY(%(financial_kinds)s)) AS financial,
-           bool_or(a.kind = 'vehicle' AND NOT (a.vehicle_kind = ANY(%(exempt_vehicles)s)))
+           bool_or(a.kind = %(vehicle)s AND NOT (a.vehicle_kind = ANY(%(exempt_vehicles)s)))
                AS vehicle,
-           count(*) FILTER (WHERE a.kind = 'house') AS houses,
-           bool_or(a.kind = 'house' AND a.recent_purchase) AS recent_house,
-           bool_or(a.kind = 'non_residential') AS non_residential,
-           count(*) FILTER (WHERE a.kind = 'business') AS business,
+           count(*) FILTER (WHERE a.kind = %(house)s) AS houses,
+           bool_or(a.kind = %(house)s AND a.recent_purchase) AS recent_house,
+           bool_or(a.kind = %(non_residential)s) AS non_residential,
+           count(*) FILTER (WHERE a.kind = %(business)s) AS business,
            bool_or(a.employs_others) AS employs
     FROM households_asset a
     WHERE true {only_a_h}
@@ -281,7 +267,7 @@ lb AS (
     UNION
     SELECT p.household_id FROM households_application p
     JOIN hh ON hh.id = p.household_id
-    WHERE p.kind = ANY(%(dibao_kinds)s) AND p.outcome = 'refused' AND p.applied_on >= %(since)s
+    WHERE p.kind = ANY(%(dibao_kinds)s) AND p.outcome = %(refused)s AND p.applied_on >= %(since)s
 ),
 money AS (
     SELECT hh.*, coalesce(mh.n, 0) AS n, mh.n_dibao, mh.any_extreme, mh.any_outsider,
@@ -367,6 +353,7 @@ SELECT id, village_code, household_code, outcome, pci, n,
 FROM decided
 """
 
+# Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困).
 _FLAG_CONDITIONS = {
     "asset_financial_over_limit": "f_financial",
     "asset_vehicle_not_exempt": "f_vehicle",
@@ -408,7 +395,6 @@ _GROUP_CONDITIONS = {
     12: "petition_count >= %(petitions)s",
 }
 assert set(_GROUP_CONDITIONS) == set(PRIORITY_GROUP_LABELS)
-assert tuple(_FLAG_CONDITIONS) == FLAG_ORDER
 
 
 def statement(scope: str | None) -> str:
@@ -463,4 +449,4 @@ def verdict_rows(
         return cursor.fetchall()
 
 
-__all__ = ["BLOCKING_FLAGS", "COLUMNS", "FLAG_ORDER", "available", "statement", "verdict_rows"]
+__all__ = ["COLUMNS", "available", "statement", "verdict_rows"]
