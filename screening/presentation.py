@@ -50,6 +50,7 @@ def explanation(data: dict) -> dict:
         "employment_cost_deduction": _money(comp.get("employment_cost_deduction")),
         "total_annual_income": _money(comp.get("total_annual_income")),
         "member_count": comp.get("member_count", 0),
+        "per_capita_income": _money(data.get("per_capita_income")),
         "income_period_months": comp.get("income_period_months"),
         "extreme_poverty_candidates": [
             names.get(k, k) for k in data.get("extreme_poverty_candidates", [])

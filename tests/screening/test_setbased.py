@@ -260,3 +260,24 @@ def test_a_county_is_screened_in_one_statement_with_a_run_per_campaign():
     assert sum("WITH hh AS" in q["sql"] for q in queries.captured_queries) == 2
     outcomes = ScreeningResult.objects.filter(household__in=homes[second.pk], is_current=True)
     assert set(outcomes.values_list("outcome", flat=True)) == {"not_eligible"}
+
+
+def test_household_page_explains_a_set_based_verdict_and_says_when_data_changed(
+    client_for, office_user, campaign, village_a
+):
+    village_a.township = campaign.township
+    village_a.save()
+    household = family(village_a, income="5800")
+    services.screen_households(campaign=campaign)
+    assert ScreeningResult.objects.get(household=household, is_current=True).data == {}
+    body = client_for(office_user).get(household.get_absolute_url()).content.decode()
+    assert "人均年收入 4,060.00 元，低于低保标准 6,972.00 元" in body
+    assert "<dt>人均年收入</dt><dd>4,060.00 元</dd>" in body
+    assert "在本次研判之后有修改" not in body
+
+    # Data changed without a re-screen: the page warns and computes from the data as they are.
+    IncomeFactory(household=household, member=household.members.get(), amount=Decimal("30000"))
+    body = client_for(office_user).get(household.get_absolute_url()).content.decode()
+    assert "在本次研判之后有修改" in body
+    assert 'class="badge dibao"' in body  # the stored verdict stays until the re-screen
+    assert "<dt>人均年收入</dt><dd>25,060.00 元</dd>" in body
