@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
-from django.db.models import JSONField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
@@ -248,7 +248,7 @@ def _campaign_lock(campaign: Campaign, *, shared: bool) -> None:
 
 
 SCREENING_LOCK = 7201  # advisory lock namespace of screening runs (any fixed number)
-# The stored columns a set-based verdict is compared on (setbased.COLUMNS after the id).
+# The stored columns of a set-based verdict (setbased.COLUMNS after the id).
 _COMPARED = setbased.COLUMNS[1:11]
 
 
@@ -258,64 +258,73 @@ def _screen_setbased(
     """Screen the campaigns' townships (one policy) with one SQL statement, in one transaction.
 
     A household keeps its current verdict when the policy is the same and every column comes
-    out equal; otherwise a new verdict is written, without the stored explanation, which the
-    household page and the dossier work out from the registry with the reference rules
-    (screening.explain). Households whose rows the SQL cannot judge go through the rules.
+    out equal; the statement compares them and sends back only the households that differ.
+    Those get a new verdict, without the stored explanation, which the household page and the
+    dossier work out from the registry with the reference rules (screening.explain).
+    Households whose rows the SQL cannot judge go through the rules.
     `everywhere`: these townships hold every household, so the statement needs no scope.
     """
     by_township = {ctx.campaign.township_id: ctx for ctx in contexts}
+    first = contexts[0]
+    household_ids = None if household_ids is None else list(household_ids)
     with transaction.atomic():
         for ctx in contexts:
             _campaign_lock(ctx.campaign, shared=False)
-        rows = setbased.verdict_rows(
-            contexts[0].policy,
+        rows = setbased.different_rows(
+            first.policy,
+            tag=first.tag,
+            campaign_ids=[ctx.campaign.pk for ctx in contexts],
             township_ids=None if everywhere else list(by_township),
             village_id=village.pk if village is not None else None,
             household_ids=household_ids,
+            everything=first.force,
         )
-        results = ScreeningResult.objects.filter(
-            campaign__in=[ctx.campaign for ctx in contexts], is_current=True
-        )
-        if village is not None:
-            results = results.filter(household__village=village)
-        if household_ids is not None:
-            results = results.filter(household_id__in=[row[0] for row in rows])
-        current = {
-            row[0]: row[1:]
-            for row in results.values_list(
-                "household_id", "pk", "changed", "fingerprint", *_COMPARED
-            ).iterator(chunk_size=CHUNK_SIZE)
-        }
         new, replaced, confirmed, reference = [], [], [], {}
         for row in rows:
             pk, columns, needs_reference, township_id = row[0], row[1:11], row[11], row[12]
+            current_id, current_outcome, current_changed, kept = row[13:]
             ctx = by_township[township_id]
             if needs_reference:
                 reference.setdefault(township_id, []).append(pk)
-                continue
-            ctx.done += 1
-            previous = current.get(pk)
-            outcome = columns[2]
-            ctx.outcomes[outcome] += 1
-            if (
-                previous
-                and not ctx.force
-                and previous[2].startswith(ctx.tag)
-                and tuple(previous[3:]) == columns
-            ):
-                if previous[1]:
-                    confirmed.append(previous[0])
-                continue
-            fields = setbased_fields(ctx, pk, columns, previous[5] if previous else "")
-            new.append(fields)
-            ctx.evaluated += 1
-            ctx.changed += fields["changed"]
-            if previous:
-                replaced.append(previous[0])
+            elif kept and not ctx.force:
+                if current_changed:
+                    confirmed.append(current_id)
+            else:
+                fields = setbased_fields(ctx, pk, columns, current_outcome or "")
+                new.append(fields)
+                ctx.evaluated += 1
+                ctx.changed += fields["changed"]
+                if current_id:
+                    replaced.append(current_id)
         _write(new, replaced=replaced, confirmed=confirmed)
         for township_id, ids in reference.items():
             for chunk in chunked(ids):
                 _screen_chunk(by_township[township_id], Household.objects.filter(pk__in=chunk))
+        _count_outcomes(contexts, village=village, household_ids=household_ids)
+
+
+def _count_outcomes(contexts: list[_Context], *, village, household_ids) -> None:
+    """The runs' households and outcomes, as now stored (unchanged verdicts never left the
+    database): one grouped count of the current verdicts in scope."""
+    results = ScreeningResult.objects.filter(
+        campaign__in=[ctx.campaign for ctx in contexts], is_current=True
+    )
+    if village is not None:
+        results = results.filter(household__village=village)
+    if household_ids is not None:
+        results = results.filter(household_id__in=list(household_ids))
+    by_campaign = {ctx.campaign.pk: ctx for ctx in contexts}
+    for ctx in contexts:
+        ctx.outcomes, ctx.done = Counter(), 0
+    counts = (
+        results.filter(household__village__township_id=F("campaign__township_id"))
+        .order_by()
+        .values_list("campaign_id", "outcome")
+        .annotate(n=Count("pk"))
+    )
+    for campaign_id, outcome, n in counts:
+        by_campaign[campaign_id].outcomes[outcome] += n
+        by_campaign[campaign_id].done += n
 
 
 def setbased_fields(ctx: _Context, household_id: int, columns: tuple, previous: str) -> dict:

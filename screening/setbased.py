@@ -95,7 +95,7 @@ def _params(policy: CampaignPolicy) -> dict:
         "std": std,
         "line": policy.marginal_line,
         "rate": policy.employment_cost_rate,
-        "min_wage_annual": _cent(policy.minimum_wage_monthly * MONTHS_PER_YEAR),
+        "min_wage_fen": int(_cent(policy.minimum_wage_monthly * MONTHS_PER_YEAR) * 100),
         "financial_limit": _cent(policy.financial_assets_multiplier * std),
         "house_limit": policy.house_count_limit,
         "band": policy.near_line_band,
@@ -134,8 +134,12 @@ def _codes(pairs: list[tuple[str, str]]) -> str:
     return " || ".join(f"(CASE WHEN {cond} THEN '{code},' ELSE '' END)" for cond, code in pairs)
 
 
-# `{scope}` is a condition on h (households_household); `{only_h}`, `{only_m}` and `{only_a}`
-# limit the other tables to the scope's households, or are empty when every household is in it.
+# Money is summed in whole fen (bigint) and turned back into yuan once per household: the
+# same exact amounts as NUMERIC, several times cheaper to add up (screening.rules rounds each
+# annualised income to the cent first, so no fraction of a fen is ever dropped).
+#
+# `{scope}` is a condition on h (households_household); the `{only_*}` conditions limit the
+# other tables to the scope's households, or are empty when every household is in it.
 _SQL = """
 WITH hh AS (
     SELECT h.id, v.township_id, v.code AS village_code, h.code AS household_code, h.monitoring_type,
@@ -145,7 +149,7 @@ WITH hh AS (
     FROM households_household h JOIN households_village v ON v.id = h.village_id
     WHERE {scope}
 ),
-st AS (
+st AS (  -- each member's assistance on the as-of date
     SELECT a.member_id,
            bool_or(a.kind = ANY(%(dibao_kinds)s)) AS on_dibao,
            bool_or(a.kind = %(dibao_single)s) AS single,
@@ -156,90 +160,93 @@ st AS (
     WHERE a.start_date <= %(as_of)s AND (a.end_date IS NULL OR a.end_date > %(as_of)s) {only_a}
     GROUP BY a.member_id
 ),
-im AS MATERIALIZED (  -- incomes by household and member, annualised, kinds excluded
-    SELECT i.household_id, i.member_id,
-           sum(annual) FILTER (WHERE NOT excluded) AS amount,
-           sum(annual) FILTER (WHERE NOT excluded AND i.kind = %(wage)s) AS wage,
-           bool_or(NOT (i.kind = ANY(%(income_kinds)s)) OR NOT (i.source = ANY(%(income_sources)s))
-                   OR i.period_months < 1) AS invalid
-    FROM households_income i,
-         LATERAL (SELECT CASE WHEN i.period_months = %(months)s THEN i.amount
-                              ELSE round(i.amount * %(months)s / nullif(i.period_months, 0), 2)
-                         END AS annual,
-                         i.kind = ANY(%(excluded_kinds)s) AS excluded) x
+inc AS (  -- each income, annualised (rounded to the cent) in fen; excluded kinds marked
+    SELECT i.household_id, i.member_id, i.kind = %(wage)s AS is_wage,
+           (CASE WHEN i.period_months = %(months)s THEN i.amount
+                 ELSE round(i.amount * %(months)s / nullif(i.period_months, 0), 2)
+            END * 100)::bigint AS fen,
+           i.kind = ANY(%(excluded_kinds)s) AS excluded,
+           (NOT (i.kind = ANY(%(income_kinds)s)) OR NOT (i.source = ANY(%(income_sources)s))
+            OR i.period_months < 1) AS invalid
+    FROM households_income i
     WHERE true {only_h}
-    GROUP BY i.household_id, i.member_id
+),
+ih AS (  -- the household's incomes, whoever they belong to
+    SELECT household_id,
+           sum(fen) FILTER (WHERE NOT excluded) AS income,
+           sum(fen) FILTER (WHERE NOT excluded AND is_wage) AS wage,
+           bool_or(invalid) AS invalid
+    FROM inc
+    GROUP BY household_id
+),
+im AS (  -- a member's wages; all incomes of members whose incomes are not the family's
+    SELECT member_id, household_id,
+           sum(fen) AS income,
+           sum(fen) FILTER (WHERE is_wage) AS wage
+    FROM inc
+    WHERE NOT excluded AND (is_wage
+          OR member_id IN (SELECT id FROM households_member WHERE exclusion <> '')
+          OR member_id IN (SELECT member_id FROM st WHERE on_dibao AND single))
+    GROUP BY member_id, household_id
 ),
 mem AS (
-    SELECT m.household_id, m.employed, m.works_away, m.stable_employment_no_proof AS no_proof,
-           m.chongqing_hukou, im.amount, im.wage,
-           coalesce(st.on_dibao, false) AS on_dibao,
-           coalesce(st.on_marginal, false) AS on_marginal,
-           coalesce(st.extreme, false) AS extreme,
+    SELECT m.household_id, im.income, im.wage,
            (m.exclusion = '' AND NOT coalesce(st.on_dibao AND st.single, false)) AS counted,
-           (m.exclusion = '' AND coalesce(st.on_dibao AND st.single, false)
-            AND st.dibao_start >= %(single_since)s) AS single_in_scope,
-           (m.disability_kind <> '' OR m.serious_illness OR m.student_level <> '') AS hardship,
-           (m.lives_alone AND m.supporters_work_away
-            AND m.birth_date <= %(elderly_born_by)s) AS elder_alone,
-           (m.unemployed_due_to_covid AND m.months_without_income >= %(covid_months)s) AS idle,
-           (NOT coalesce(st.extreme, false) AND NOT m.has_able_supporter AND (
-              m.birth_date <= %(elderly_born_by)s OR m.birth_date > %(child_born_by)s
-              OR coalesce(m.disability_grade <= {grade}, false))
-           ) AS candidate,
-           (NOT (m.exclusion = '' OR m.exclusion = ANY(%(exclusions)s))
-            OR NOT (m.work_capacity = ANY(%(capacities)s))
-            OR NOT (m.disability_kind = '' OR m.disability_kind = ANY(%(disabilities)s))
-            OR (m.disability_grade IS NOT NULL AND m.disability_grade NOT BETWEEN 1 AND 4)
-            OR coalesce(im.invalid, false)
-           ) AS invalid
+           coalesce(st.on_dibao, false) AS on_dibao,
+           m.stable_employment_no_proof AS no_proof,
+           (m.employed OR im.wage IS NOT NULL OR m.stable_employment_no_proof) AS worker,
+           -- one bit per fact the household needs of any member (see `mh`)
+           CASE WHEN st.extreme THEN 1 ELSE 0 END
+           | CASE WHEN NOT m.chongqing_hukou THEN 2 ELSE 0 END
+           | CASE WHEN st.on_marginal THEN 4 ELSE 0 END
+           | CASE WHEN m.exclusion = '' AND st.on_dibao AND st.single
+                       AND st.dibao_start >= %(single_since)s THEN 8 ELSE 0 END
+           | CASE WHEN NOT coalesce(st.extreme, false) AND NOT m.has_able_supporter AND (
+                  m.birth_date <= %(elderly_born_by)s OR m.birth_date > %(child_born_by)s
+                  OR m.disability_grade <= {grade}) THEN 16 ELSE 0 END
+           | CASE WHEN m.disability_kind <> '' OR m.serious_illness OR m.student_level <> ''
+                  THEN 32 ELSE 0 END
+           | CASE WHEN m.lives_alone AND m.supporters_work_away
+                       AND m.birth_date <= %(elderly_born_by)s THEN 64 ELSE 0 END
+           | CASE WHEN m.unemployed_due_to_covid AND m.months_without_income >= %(covid_months)s
+                  THEN 128 ELSE 0 END
+           | CASE WHEN (m.employed OR im.wage IS NOT NULL OR m.stable_employment_no_proof)
+                       AND m.works_away AND coalesce(im.wage, CASE WHEN m.stable_employment_no_proof
+                                                       THEN %(min_wage_fen)s END, 0) > 0
+                  THEN 256 ELSE 0 END
+           | CASE WHEN NOT (m.exclusion = '' OR m.exclusion = ANY(%(exclusions)s))
+                       OR NOT (m.work_capacity = ANY(%(capacities)s))
+                       OR NOT (m.disability_kind = '' OR m.disability_kind = ANY(%(disabilities)s))
+                       OR m.disability_grade NOT BETWEEN 1 AND 4 THEN 512 ELSE 0 END AS facts
     FROM households_member m
     LEFT JOIN st ON st.member_id = m.id
     LEFT JOIN im ON im.member_id = m.id AND im.household_id = m.household_id
     WHERE true {only_m}
+    OFFSET 0  -- each member's columns once, not once per aggregate that reads them
 ),
 mh AS (
     SELECT household_id,
            count(*) FILTER (WHERE counted) AS n,
-           sum(amount) FILTER (WHERE counted) AS income,
-           sum(wage) FILTER (WHERE counted) AS wage_gross,
            count(*) FILTER (WHERE counted AND on_dibao) AS n_dibao,
            count(*) FILTER (WHERE counted AND no_proof AND wage IS NULL) AS n_imputed,
-           bool_or(counted AND extreme) AS any_extreme,
-           bool_or(counted AND NOT chongqing_hukou) AS any_outsider,
-           bool_or(on_marginal) AS currently_marginal,
-           bool_or(single_in_scope) AS single_in_scope,
-           bool_or(counted AND candidate) AS any_candidate,
-           bool_or(counted AND hardship) AS any_hardship,
-           bool_or(counted AND elder_alone) AS any_elder_alone,
-           bool_or(counted AND idle) AS any_idle,
-           count(*) FILTER (WHERE counted AND (employed OR wage IS NOT NULL OR no_proof))
-               AS workers,
-           bool_or(counted AND (employed OR wage IS NOT NULL OR no_proof) AND works_away
-                   AND coalesce(wage, CASE WHEN no_proof THEN %(min_wage_annual)s END, 0) > 0)
-               AS worker_away_paid,
-           bool_or(invalid) AS invalid
+           count(*) FILTER (WHERE counted AND worker) AS workers,
+           sum(income) FILTER (WHERE NOT counted) AS off_income,
+           sum(wage) FILTER (WHERE NOT counted) AS off_wage,
+           bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- bits 1, 2, 16–256
+           bit_or(facts) AS any_facts  -- bits 4, 8, 512
     FROM mem
     GROUP BY household_id
-),
-ih AS (  -- incomes of the household as a whole, or of nobody in it: always counted
-    SELECT im.household_id, sum(im.amount) AS income, sum(im.wage) AS wage_gross,
-           bool_or(im.invalid) AS invalid
-    FROM im
-    LEFT JOIN households_member m ON m.id = im.member_id AND m.household_id = im.household_id
-    WHERE m.id IS NULL
-    GROUP BY im.household_id
 ),
 ah AS (
     SELECT a.household_id,
            sum(a.value) FILTER (WHERE a.kind = ANY(%(financial_kinds)s)) AS financial,
-           bool_or(a.kind = %(vehicle)s AND NOT (a.vehicle_kind = ANY(%(exempt_vehicles)s)))
-               AS vehicle,
            count(*) FILTER (WHERE a.kind = %(house)s) AS houses,
-           bool_or(a.kind = %(house)s AND a.recent_purchase) AS recent_house,
-           bool_or(a.kind = %(non_residential)s) AS non_residential,
-           count(*) FILTER (WHERE a.kind = %(business)s) AS business,
-           bool_or(a.employs_others) AS employs
+           bit_or(CASE WHEN a.kind = %(vehicle)s
+                            AND NOT (a.vehicle_kind = ANY(%(exempt_vehicles)s)) THEN 1 ELSE 0 END
+                  | CASE WHEN a.kind = %(house)s AND a.recent_purchase THEN 2 ELSE 0 END
+                  | CASE WHEN a.kind = %(non_residential)s THEN 4 ELSE 0 END
+                  | CASE WHEN a.kind = %(business)s THEN 8 ELSE 0 END
+                  | CASE WHEN a.employs_others THEN 16 ELSE 0 END) AS asset_facts
     FROM households_asset a
     WHERE true {only_a_h}
     GROUP BY a.household_id
@@ -261,29 +268,24 @@ gh AS (
 lb AS (
     SELECT m.household_id FROM households_assistancerecord a
     JOIN households_member m ON m.id = a.member_id
-    JOIN hh ON hh.id = m.household_id
     WHERE a.kind = ANY(%(dibao_kinds)s) AND a.end_date IS NOT NULL
-      AND a.end_date <= %(as_of)s AND a.end_date >= %(since)s
+      AND a.end_date <= %(as_of)s AND a.end_date >= %(since)s {only_m}
     UNION
     SELECT p.household_id FROM households_application p
-    JOIN hh ON hh.id = p.household_id
     WHERE p.kind = ANY(%(dibao_kinds)s) AND p.outcome = %(refused)s AND p.applied_on >= %(since)s
+          {only_p_h}
 ),
 money AS (
-    SELECT hh.*, coalesce(mh.n, 0) AS n, mh.n_dibao, mh.any_extreme, mh.any_outsider,
-           coalesce(mh.currently_marginal, false) AS currently_marginal,
-           mh.single_in_scope, mh.any_candidate, mh.any_hardship, mh.any_elder_alone,
-           mh.any_idle, mh.workers, mh.worker_away_paid,
-           coalesce(mh.invalid, false) OR coalesce(ih.invalid, false)
+    SELECT hh.*, coalesce(mh.n, 0) AS n, mh.n_dibao, mh.workers,
+           coalesce(mh.counted_facts, 0) | (coalesce(mh.any_facts, 0) & (4 | 8 | 512)) AS facts,
+           coalesce(mh.any_facts & 512 > 0, false) OR coalesce(ih.invalid, false)
                OR coalesce(gh.invalid, false) AS invalid,
-           coalesce(mh.wage_gross, 0) + coalesce(ih.wage_gross, 0)
-               + coalesce(mh.n_imputed, 0) * %(min_wage_annual)s AS gross,
-           coalesce(mh.income, 0) + coalesce(ih.income, 0)
-               + coalesce(mh.n_imputed, 0) * %(min_wage_annual)s AS income,
-           coalesce(ah.financial, 0) AS financial, coalesce(ah.vehicle, false) AS vehicle,
-           coalesce(ah.houses, 0) AS houses, coalesce(ah.recent_house, false) AS recent_house,
-           coalesce(ah.non_residential, false) AS non_residential,
-           coalesce(ah.business, 0) AS business, coalesce(ah.employs, false) AS employs,
+           coalesce(ih.wage, 0) - coalesce(mh.off_wage, 0)
+               + coalesce(mh.n_imputed, 0) * %(min_wage_fen)s AS gross_fen,
+           coalesce(ih.income, 0) - coalesce(mh.off_income, 0)
+               + coalesce(mh.n_imputed, 0) * %(min_wage_fen)s AS income_fen,
+           coalesce(ah.financial, 0) AS financial, coalesce(ah.houses, 0) AS houses,
+           coalesce(ah.asset_facts, 0) AS asset_facts,
            coalesce(eh.rigid, 0) AS rigid, coalesce(gh.recorded, '{{}}') AS recorded,
            lb.household_id IS NOT NULL AS lookback
     FROM hh
@@ -298,7 +300,9 @@ totals AS MATERIALIZED (  -- computed once per household, not once per use below
     SELECT money.*, total,
            CASE WHEN n > 0 THEN round(total / n, 2) END AS pci
     FROM money,
-         LATERAL (SELECT income - round(greatest(gross, 0) * %(rate)s, 2) AS total) t
+         -- the employment-cost deduction, rounded to the cent (half up: amounts are ≥ 0)
+         LATERAL (SELECT (income_fen - round(greatest(gross_fen, 0) * %(rate)s))
+                         * 0.01 AS total) t
 ),
 tested AS (
     SELECT totals.*,
@@ -312,20 +316,20 @@ tested AS (
 flagged AS (
     SELECT tested.*,
            (n > 0 AND round(financial / nullif(n, 0), 2) > %(financial_limit)s) AS f_financial,
-           vehicle AS f_vehicle,
+           asset_facts & 1 > 0 AS f_vehicle,
            houses >= %(house_limit)s AS f_house,
-           recent_house AS f_recent,
-           non_residential AS f_non_residential,
-           business > 0 AS f_business,
-           employs AS f_employs,
+           asset_facts & 2 > 0 AS f_recent,
+           asset_facts & 4 > 0 AS f_non_residential,
+           asset_facts & 8 > 0 AS f_business,
+           asset_facts & 16 > 0 AS f_employs,
            high_fee_schooling AS f_schooling,
            high_consumption AS f_consumption,
            (n_dibao > 0 AND n_dibao < n) AS f_partial,
-           coalesce(any_extreme, false) AS f_extreme,
-           (income_outcome = %(marginal)s AND coalesce(any_outsider, false)) AS f_outsider,
-           (coalesce(single_in_scope, false) AND n > 0 AND NOT currently_marginal
+           facts & 1 > 0 AS f_extreme,
+           (income_outcome = %(marginal)s AND facts & 2 > 0) AS f_outsider,
+           (facts & 8 > 0 AND n > 0 AND facts & 4 = 0
             AND income_outcome <> %(marginal)s) AS f_single,
-           (pci IS NOT NULL AND pci < %(std)s AND coalesce(any_candidate, false)) AS f_candidate
+           (pci IS NOT NULL AND pci < %(std)s AND facts & 16 > 0) AS f_candidate
     FROM tested
 ),
 decided AS (
@@ -340,17 +344,40 @@ decided AS (
            {group_codes} AS group_list
     FROM flagged
     OFFSET 0  -- keeps each expression evaluated once per household
+),
+verdicts AS (
+    SELECT id, village_code, household_code, outcome, pci, n,
+           CASE WHEN outcome = %(dibao)s THEN
+               round((%(std)s - greatest(pci, 0)) * n / %(months)s, 0) END AS monthly_amount,
+           (pci IS NOT NULL AND (abs(pci - %(std)s) <= %(band)s
+                                 OR abs(pci - %(line)s) <= %(band)s)) AS near_line,
+           lookback,
+           CASE WHEN flag_list = '' THEN '' ELSE ',' || flag_list END AS flag_codes,
+           CASE WHEN group_list = '' THEN '' ELSE ',' || group_list END AS group_codes,
+           invalid, township_id
+    FROM decided
 )
-SELECT id, village_code, household_code, outcome, pci, n,
-       CASE WHEN outcome = %(dibao)s THEN
-           round((%(std)s - greatest(pci, 0)) * n / %(months)s, 0) END,
-       (pci IS NOT NULL AND (abs(pci - %(std)s) <= %(band)s OR abs(pci - %(line)s) <= %(band)s)),
-       lookback,
-       CASE WHEN flag_list = '' THEN '' ELSE ',' || flag_list END,
-       CASE WHEN group_list = '' THEN '' ELSE ',' || group_list END,
-       invalid,
-       township_id
-FROM decided
+{select}
+"""
+
+# Every household's columns.
+_ALL = "SELECT * FROM verdicts"
+
+# The households whose current verdict (same policy apart from the date: fingerprint tag) has
+# other columns, or is marked changed, or that have none, or that the SQL cannot judge.
+# `kept`: the current verdict's columns stand (only its "changed" mark is to clear).
+_DIFFERENT = """
+SELECT v.*, r.id AS current_id, r.outcome AS current_outcome, r.changed AS current_changed,
+       (r.id IS NOT NULL AND left(r.fingerprint, %(tag_length)s) = %(tag)s
+        AND r.village_code = v.village_code AND r.household_code = v.household_code
+        AND r.outcome = v.outcome AND r.per_capita_income IS NOT DISTINCT FROM v.pci
+        AND r.member_count = v.n
+        AND r.monthly_amount IS NOT DISTINCT FROM v.monthly_amount
+        AND r.near_line = v.near_line AND r.lookback = v.lookback
+        AND r.flag_codes = v.flag_codes AND r.group_codes = v.group_codes) AS kept
+FROM verdicts v
+LEFT JOIN screening_screeningresult r
+       ON r.household_id = v.id AND r.is_current AND r.campaign_id = ANY(%(campaign_ids)s)
 """
 
 # Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困).
@@ -382,23 +409,23 @@ _GROUP_CONDITIONS = {
     2: "(monitoring_type <> '' AND NOT risk_cleared)",
     3: "(is_tuopin AND tuopin_net_income_2021 < %(tuopin_screen)s)",
     4: "(is_tuopin AND tuopin_net_income_2022_estimate < %(tuopin_screen)s)",
-    5: "currently_marginal",
+    5: "facts & 4 > 0",  # on 低保边缘 now
     6: (
         "(pci IS NOT NULL AND rigid > 0 AND pci < %(ceiling)s"
         " AND rigid >= round(%(share)s * greatest(total, 0), 2))"
     ),
-    7: "(coalesce(any_hardship, false) OR disaster_loss)",
-    8: "coalesce(any_elder_alone, false)",
-    9: f"({_recorded(9)} OR coalesce(any_idle, false))",
-    10: "(workers = 1 AND coalesce(worker_away_paid, false))",
+    7: "(facts & 32 > 0 OR disaster_loss)",  # disability, serious illness, student
+    8: "facts & 64 > 0",  # an elder living alone, supporters away
+    9: f"({_recorded(9)} OR facts & 128 > 0)",  # or out of work since COVID
+    10: "(workers = 1 AND facts & 256 > 0)",  # the only worker works away, paid
     11: _recorded(11),
     12: "petition_count >= %(petitions)s",
 }
 assert set(_GROUP_CONDITIONS) == set(PRIORITY_GROUP_LABELS)
 
 
-def statement(scope: str | None) -> str:
-    """The SELECT for households matching `scope` (SQL on `h`; None: every household)."""
+def statement(scope: str | None, select: str = _ALL) -> str:
+    """The statement for households matching `scope` (SQL on `h`; None: every household)."""
     inside = "IN (SELECT id FROM hh)"
     limits = {
         "only_h": f"AND i.household_id {inside}",
@@ -409,6 +436,7 @@ def statement(scope: str | None) -> str:
         "only_a_h": f"AND a.household_id {inside}",
         "only_e_h": f"AND e.household_id {inside}",
         "only_g_h": f"AND g.household_id {inside}",
+        "only_p_h": f"AND p.household_id {inside}",
     }
     if scope is None:
         limits = dict.fromkeys(limits, "")
@@ -417,19 +445,12 @@ def statement(scope: str | None) -> str:
         grade=_grade_case(),
         flag_codes=_codes([(cond, code) for code, cond in _FLAG_CONDITIONS.items()]),
         group_codes=_codes([(cond, str(g)) for g, cond in sorted(_GROUP_CONDITIONS.items())]),
+        select=select,
         **limits,
     )
 
 
-def verdict_rows(
-    policy: CampaignPolicy,
-    *,
-    township_ids: list[int] | None,
-    village_id=None,
-    household_ids=None,
-) -> list[tuple]:
-    """Each household's verdict columns (COLUMNS) in the given townships (None: all of them),
-    or in one village, or of the given households."""
+def _scoped(policy, township_ids, village_id, household_ids) -> tuple[str | None, dict]:
     params = _params(policy)
     scope = []
     if township_ids is not None:
@@ -441,12 +462,54 @@ def verdict_rows(
     if household_ids is not None:
         scope.append("h.id = ANY(%(household_ids)s)")
         params["household_ids"] = list(household_ids)
+    return " AND ".join(scope) or None, params
+
+
+def _fetch(sql: str, params: dict) -> list[tuple]:
     with transaction.atomic(), connection.cursor() as cursor:
         # Row estimates multiply across the joins; JIT-compiling for that imagined cost takes
         # seconds for a query that runs in milliseconds.
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(statement(" AND ".join(scope) or None), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-__all__ = ["COLUMNS", "available", "statement", "verdict_rows"]
+def verdict_rows(
+    policy: CampaignPolicy,
+    *,
+    township_ids: list[int] | None,
+    village_id=None,
+    household_ids=None,
+) -> list[tuple]:
+    """Each household's verdict columns (COLUMNS) in the given townships (None: all of them),
+    or in one village, or of the given households."""
+    scope, params = _scoped(policy, township_ids, village_id, household_ids)
+    return _fetch(statement(scope), params)
+
+
+def different_rows(
+    policy: CampaignPolicy,
+    *,
+    tag: str,
+    campaign_ids: list[int],
+    township_ids: list[int] | None,
+    village_id=None,
+    household_ids=None,
+    everything: bool = False,
+) -> list[tuple]:
+    """COLUMNS + DIFFERENT of the households whose current verdict in the campaigns does not
+    stand as it is (every household with `everything`): compared inside the statement, so an
+    unchanged county costs no rows sent back."""
+    scope, params = _scoped(policy, township_ids, village_id, household_ids)
+    params |= {"tag": tag, "tag_length": len(tag), "campaign_ids": list(campaign_ids)}
+    select = _DIFFERENT
+    if not everything:
+        select = f"SELECT * FROM ({_DIFFERENT}) d WHERE NOT kept OR current_changed OR invalid"  # noqa: S608
+    return _fetch(statement(scope, select), params)
+
+
+# The columns `different_rows` adds to COLUMNS.
+DIFFERENT = ("current_id", "current_outcome", "current_changed", "kept")
+
+
+__all__ = ["COLUMNS", "DIFFERENT", "available", "different_rows", "statement", "verdict_rows"]

@@ -119,6 +119,11 @@ def edge_cases(village) -> list[Household]:
     AssistanceFactory(
         member=single.members.first(), kind="dibao_single", start_date=date(2021, 6, 1)
     )
+    # Her own pay is not the family's; pay recorded for someone of another household is.
+    IncomeFactory(
+        household=single, member=single.members.first(), kind="operating", amount=Decimal("4000")
+    )
+    IncomeFactory(household=single, member=jailed, amount=Decimal("700.5"), period_months=7)
     cases.append(single)
     # Part of the family on dibao; a 特困 member; an outsider in a 边缘 family.
     partial = family(village, income="9000", members=2)
