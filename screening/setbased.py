@@ -19,7 +19,9 @@ SQLite, where decimals are stored as floating point, the Python path screens.
 
 from __future__ import annotations
 
+import math
 from datetime import date
+from decimal import Decimal
 
 from django.db import connection, transaction
 
@@ -73,8 +75,25 @@ def born_by(as_of: date, years: int) -> date:
         return date(as_of.year - years, 2, 28)
 
 
+def _fen_up(value: Decimal) -> int:
+    """For x in whole fen: x < value ⟺ x_fen < this, and x ≥ value ⟺ x_fen ≥ this."""
+    return math.ceil(value * 100)
+
+
+def _fen_down(value: Decimal) -> int:
+    """For x in whole fen: x ≤ value ⟺ x_fen ≤ this."""
+    return math.floor(value * 100)
+
+
+def _fen_exact(value: Decimal) -> int | None:
+    """value in fen, or None (no amount of whole fen equals it)."""
+    fen = value * 100
+    return int(fen) if fen == fen.to_integral_value() else None
+
+
 def _params(policy: CampaignPolicy) -> dict:
-    std = policy.dibao_standard_annual
+    std, line, band = policy.dibao_standard_annual, policy.marginal_line, policy.near_line_band
+    rate_p, rate_q = policy.employment_cost_rate.as_integer_ratio()
     return {
         "as_of": policy.as_of,
         # Born on or before this date: at least that old on as_of (screening.rules._age).
@@ -93,18 +112,25 @@ def _params(policy: CampaignPolicy) -> dict:
         "refused": Application.Outcome.REFUSED.value,
         "wage": WAGE,
         "std": std,
-        "line": policy.marginal_line,
-        "rate": policy.employment_cost_rate,
+        # Per-head income is compared in whole fen; these bounds make that exact for any value.
+        "std_below": _fen_up(std),
+        "std_exact": _fen_exact(std),
+        "line_below": _fen_up(line),
+        "std_near_from": _fen_up(std - band),  # |x − std| ≤ band
+        "std_near_to": _fen_down(std + band),
+        "line_near_from": _fen_up(line - band),
+        "line_near_to": _fen_down(line + band),
+        "ceiling_below": _fen_up(policy.expenditure_income_ceiling),
+        "rate_p": rate_p,
+        "rate_q": rate_q,
         "min_wage_fen": int(_cent(policy.minimum_wage_monthly * MONTHS_PER_YEAR) * 100),
         "financial_limit": _cent(policy.financial_assets_multiplier * std),
         "house_limit": policy.house_count_limit,
-        "band": policy.near_line_band,
         "since": policy.lookback_since,
         "single_since": policy.single_person_since,
         "covid_months": policy.covid_months_without_income,
         "petitions": policy.petition_threshold,
         "tuopin_screen": policy.tuopin_income_screen,
-        "ceiling": policy.expenditure_income_ceiling,
         "share": policy.rigid_expense_share,
         "months": MONTHS_PER_YEAR,
         "exclusions": sorted(MEMBER_EXCLUSION_LABELS),
@@ -173,16 +199,16 @@ inc AS (  -- each income, annualised (rounded to the cent) in fen; excluded kind
 ),
 ih AS (  -- the household's incomes, whoever they belong to
     SELECT household_id,
-           sum(fen) FILTER (WHERE NOT excluded) AS income,
-           sum(fen) FILTER (WHERE NOT excluded AND is_wage) AS wage,
+           sum(fen) FILTER (WHERE NOT excluded)::bigint AS income,
+           sum(fen) FILTER (WHERE NOT excluded AND is_wage)::bigint AS wage,
            bool_or(invalid) AS invalid
     FROM inc
     GROUP BY household_id
 ),
 im AS (  -- a member's wages; all incomes of members whose incomes are not the family's
     SELECT member_id, household_id,
-           sum(fen) AS income,
-           sum(fen) FILTER (WHERE is_wage) AS wage
+           sum(fen)::bigint AS income,
+           sum(fen) FILTER (WHERE is_wage)::bigint AS wage
     FROM inc
     WHERE NOT excluded AND (is_wage
           OR member_id IN (SELECT id FROM households_member WHERE exclusion <> '')
@@ -230,8 +256,8 @@ mh AS (
            count(*) FILTER (WHERE counted AND on_dibao) AS n_dibao,
            count(*) FILTER (WHERE counted AND no_proof AND wage IS NULL) AS n_imputed,
            count(*) FILTER (WHERE counted AND worker) AS workers,
-           sum(income) FILTER (WHERE NOT counted) AS off_income,
-           sum(wage) FILTER (WHERE NOT counted) AS off_wage,
+           sum(income) FILTER (WHERE NOT counted)::bigint AS off_income,
+           sum(wage) FILTER (WHERE NOT counted)::bigint AS off_wage,
            bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- bits 1, 2, 16–256
            bit_or(facts) AS any_facts  -- bits 4, 8, 512
     FROM mem
@@ -297,25 +323,29 @@ money AS (
     LEFT JOIN (SELECT DISTINCT household_id FROM lb) lb ON lb.household_id = hh.id
 ),
 totals AS MATERIALIZED (  -- computed once per household, not once per use below
-    SELECT money.*, total,
-           CASE WHEN n > 0 THEN round(total / n, 2) END AS pci
+    SELECT money.*, total_fen,
+           -- per head, rounded half up to the fen (away from zero, as Decimal's ROUND_HALF_UP)
+           CASE WHEN n = 0 THEN NULL
+                WHEN total_fen < 0 THEN -((2 * -total_fen + n) / (2 * n))
+                ELSE (2 * total_fen + n) / (2 * n) END AS pci_fen
     FROM money,
-         -- the employment-cost deduction, rounded to the cent (half up: amounts are ≥ 0)
-         LATERAL (SELECT (income_fen - round(greatest(gross_fen, 0) * %(rate)s))
-                         * 0.01 AS total) t
+         -- the employment-cost deduction (rate p/q of the pay), rounded half up to the fen
+         LATERAL (SELECT income_fen - (2 * greatest(gross_fen, 0) * %(rate_p)s + %(rate_q)s)
+                                      / (2 * %(rate_q)s) AS total_fen) t
 ),
 tested AS (
     SELECT totals.*,
-           CASE WHEN pci IS NULL THEN %(manual)s
-                WHEN pci < %(std)s THEN %(dibao)s
-                WHEN pci = %(std)s THEN %(manual)s
-                WHEN pci < %(line)s THEN %(marginal)s
+           CASE WHEN pci_fen IS NULL THEN %(manual)s
+                WHEN pci_fen < %(std_below)s THEN %(dibao)s
+                WHEN pci_fen = %(std_exact)s THEN %(manual)s
+                WHEN pci_fen < %(line_below)s THEN %(marginal)s
                 ELSE %(not_eligible)s END AS income_outcome
     FROM totals
 ),
 flagged AS (
     SELECT tested.*,
-           (n > 0 AND round(financial / nullif(n, 0), 2) > %(financial_limit)s) AS f_financial,
+           (financial > 0 AND n > 0 AND round(financial / n, 2) > %(financial_limit)s)
+               AS f_financial,
            asset_facts & 1 > 0 AS f_vehicle,
            houses >= %(house_limit)s AS f_house,
            asset_facts & 2 > 0 AS f_recent,
@@ -329,7 +359,7 @@ flagged AS (
            (income_outcome = %(marginal)s AND facts & 2 > 0) AS f_outsider,
            (facts & 8 > 0 AND n > 0 AND facts & 4 = 0
             AND income_outcome <> %(marginal)s) AS f_single,
-           (pci IS NOT NULL AND pci < %(std)s AND facts & 16 > 0) AS f_candidate
+           (pci_fen IS NOT NULL AND pci_fen < %(std_below)s AND facts & 16 > 0) AS f_candidate
     FROM tested
 ),
 decided AS (
@@ -346,11 +376,13 @@ decided AS (
     OFFSET 0  -- keeps each expression evaluated once per household
 ),
 verdicts AS (
-    SELECT id, village_code, household_code, outcome, pci, n,
+    SELECT id, village_code, household_code, outcome, pci_fen * 0.01 AS pci, n,
            CASE WHEN outcome = %(dibao)s THEN
-               round((%(std)s - greatest(pci, 0)) * n / %(months)s, 0) END AS monthly_amount,
-           (pci IS NOT NULL AND (abs(pci - %(std)s) <= %(band)s
-                                 OR abs(pci - %(line)s) <= %(band)s)) AS near_line,
+               round((%(std)s - greatest(pci_fen, 0) * 0.01) * n / %(months)s, 0)
+           END AS monthly_amount,
+           (pci_fen IS NOT NULL AND (pci_fen BETWEEN %(std_near_from)s AND %(std_near_to)s
+                                     OR pci_fen BETWEEN %(line_near_from)s AND %(line_near_to)s))
+               AS near_line,
            lookback,
            CASE WHEN flag_list = '' THEN '' ELSE ',' || flag_list END AS flag_codes,
            CASE WHEN group_list = '' THEN '' ELSE ',' || group_list END AS group_codes,
@@ -411,8 +443,8 @@ _GROUP_CONDITIONS = {
     4: "(is_tuopin AND tuopin_net_income_2022_estimate < %(tuopin_screen)s)",
     5: "facts & 4 > 0",  # on 低保边缘 now
     6: (
-        "(pci IS NOT NULL AND rigid > 0 AND pci < %(ceiling)s"
-        " AND rigid >= round(%(share)s * greatest(total, 0), 2))"
+        "(pci_fen IS NOT NULL AND rigid > 0 AND pci_fen < %(ceiling_below)s"
+        " AND rigid >= round(%(share)s * greatest(total_fen, 0) * 0.01, 2))"
     ),
     7: "(facts & 32 > 0 OR disaster_loss)",  # disability, serious illness, student
     8: "facts & 64 > 0",  # an elder living alone, supporters away

@@ -286,3 +286,17 @@ def test_household_page_explains_a_set_based_verdict_and_says_when_data_changed(
     assert "在本次研判之后有修改" in body
     assert 'class="badge dibao"' in body  # the stored verdict stays until the re-screen
     assert "<dt>人均年收入</dt><dd>25,060.00 元</dd>" in body
+
+
+def test_thresholds_in_fen_keep_comparisons_exact_for_any_policy_value():
+    """Per-head income is a whole number of fen; a threshold between two fen still compares
+    as the rules compare Decimals (x < 6972.005 ⟺ x ≤ 6972.00; nothing equals it)."""
+    odd, whole = Decimal("6972.005"), Decimal("6972")
+    for pci in (Decimal("6972.00"), Decimal("6972.01"), Decimal("6971.99")):
+        fen = int(pci * 100)
+        for value in (odd, whole):
+            assert (fen < setbased._fen_up(value)) == (pci < value)
+            assert (fen >= setbased._fen_up(value)) == (pci >= value)
+            assert (fen <= setbased._fen_down(value)) == (pci <= value)
+            assert (fen == setbased._fen_exact(value)) == (pci == value)
+    assert setbased._fen_exact(odd) is None and setbased._fen_exact(whole) == 697200
