@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from bench import excel, load, measure, pdf, screening
 from households.importing import import_households_file
-from households.models import Household, Member
+from households.models import Asset, Household, Member
 from households.synthetic import AS_OF
 from tests.factories import UserFactory
 
@@ -67,6 +67,20 @@ def test_the_sql_baseline_returns_each_households_income_sum_and_member_count(sm
     counts = dict(Member.objects.values_list("household_id").annotate(n=Count("pk")).order_by())
     assert len(got) == 60
     assert got == {pk: (totals[pk], counts.get(pk, 0)) for pk in totals}
+
+
+def test_the_inputs_reference_reads_every_household_once_with_its_rows(small_registry):
+    """The reference row reads the screening's inputs: one row per household, with the same
+    income sum and member count as the baseline, and each other table's rows counted."""
+    with screening.connection.cursor() as cursor:
+        cursor.execute(screening.inputs_sql())
+        rows = cursor.fetchall()
+        cursor.execute(screening.aggregate_sql())
+        baseline = {pk: (Decimal(total), n) for pk, total, n in cursor.fetchall()}
+    assert len(rows) == len({r[0] for r in rows}) == 60
+    assert {r[0]: (Decimal(r[3] or 0), r[4] or 0) for r in rows} == baseline
+    assets = dict(Asset.objects.values_list("household_id").annotate(n=Count("pk")).order_by())
+    assert {r[0]: r[6] or 0 for r in rows} == {pk: assets.get(pk, 0) for pk in baseline}
 
 
 def test_the_import_file_is_accepted_with_exactly_the_rows_asked_for(small_registry, tmp_path):
