@@ -166,6 +166,7 @@ def _screening_result(household: Household):
         return None
     return (
         model.objects.filter(household=household)
+        .select_related("run")
         .order_by("-is_current", "-created_at", "-pk")
         .first()
     )

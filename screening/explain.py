@@ -26,7 +26,7 @@ def explained(result) -> Explained:
     if result.data:
         return Explained(result.data, stored=True, matches=True)
     try:
-        policy = policy_from_dict(result.params)
+        policy = policy_from_dict(result.policy_params)
     except (TypeError, ValueError, ArithmeticError):  # no usable snapshot: nothing to explain
         return Explained({}, stored=True, matches=True)
     facts = facts_for_households([result.household_id], as_of=result.as_of)

@@ -175,6 +175,15 @@ class ScreeningResult(models.Model):
         return reverse("households:detail", args=[self.household_id])
 
     @property
+    def policy_params(self) -> dict:
+        """The policy snapshot the verdict was reached with. A run's verdicts share the run's
+        snapshot (stored once on the run, not on each of 10⁵–10⁶ rows); a re-screen after a
+        save has no run and stores its own."""
+        if self.params:
+            return self.params
+        return self.run.params if self.run_id else {}
+
+    @property
     def flag_list(self) -> list[str]:
         return [c for c in self.flag_codes.split(",") if c]
 

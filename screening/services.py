@@ -178,6 +178,11 @@ class _Context:
         self.outcomes: Counter = Counter()
         self.evaluated = self.changed = self.done = 0
 
+    @property
+    def result_params(self) -> dict:
+        """The snapshot stored on each verdict: none when the run holds it (policy_params)."""
+        return {} if self.run else self.params
+
 
 def _write(new: list[dict], *, replaced: list[int], confirmed: list[int]) -> None:
     """Store new verdicts, retire the ones they replace, clear "changed" on confirmed ones.
@@ -221,7 +226,7 @@ def _screen_chunk(ctx: _Context, households: QuerySet) -> None:
                 campaign_id=ctx.campaign.pk,
                 run_id=ctx.run and ctx.run.pk,
                 previous_outcome=previous[1] if previous else "",
-                params=ctx.params,
+                params=ctx.result_params,
                 as_of=ctx.as_of,
                 fingerprint=fingerprint,
                 created_at=ctx.now,
@@ -343,7 +348,7 @@ def setbased_fields(ctx: _Context, household_id: int, columns: tuple, previous: 
         previous_outcome=previous,
         ruleset_version=RULESET_VERSION,
         as_of=ctx.as_of,
-        params=ctx.params,
+        params=ctx.result_params,
         data={},
         fingerprint=ctx.tag + digest,
         is_current=True,

@@ -31,6 +31,7 @@ def household_screening(household, user) -> dict:
             "as_of",
             "params",
             "run__scope",
+            "run__params",
         )[:HISTORY_LIMIT]
     )
     worked = explained(current) if current else None
@@ -39,7 +40,7 @@ def household_screening(household, user) -> dict:
         "result": current,
         "explain": explanation(worked.data) if worked else None,
         "explain_stale": bool(worked) and not worked.matches,
-        "parameters": parameters(current.params) if current else [],
+        "parameters": parameters(current.policy_params) if current else [],
         "previous_label": outcome_label(current.previous_outcome) if current else "",
         "history": history,
         "can_rescreen": user.can_edit_registry,

@@ -225,6 +225,21 @@ def test_bulk_screening_stores_one_current_result_per_household_and_audits_the_r
     assert "低保 3 户" in audit.get().summary
 
 
+def test_a_runs_verdicts_share_the_runs_policy_snapshot(campaign, village_a):
+    """Stored once on the run, not on every verdict; each verdict still reads its own."""
+    household = family(village_a, income="3000")
+    run = services.screen_households(campaign=campaign, force=True)
+    result = ScreeningResult.objects.get(household=household, is_current=True)
+    assert result.run == run and result.params == {}
+    assert result.policy_params == run.params
+    assert result.policy_params["dibao_standard_annual"] == "6972.00"
+    # A re-screen after a save has no run: it keeps its own snapshot.
+    IncomeFactory(household=household, amount=Decimal("100"))
+    alone = services.screen_household(household_id=household.pk)
+    assert alone.run is None and alone.params == alone.policy_params
+    assert alone.params["dibao_standard_annual"] == "6972.00"
+
+
 def _screen_n(campaign, village, n) -> int:
     for _ in range(n):
         household = family(village, income="3000", members=2)
