@@ -111,7 +111,8 @@ class ScreeningResult(models.Model):
         related_name="results",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # The run holds its verdicts' policy snapshot (ScreeningResult.policy_params).
+        on_delete=models.PROTECT,
     )
     outcome = models.CharField("研判结论", max_length=20, choices=OUTCOME_CHOICES)
     per_capita_income = models.DecimalField(

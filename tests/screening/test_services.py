@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 
 from households.models import Member
@@ -238,6 +239,9 @@ def test_a_runs_verdicts_share_the_runs_policy_snapshot(campaign, village_a):
     alone = services.screen_household(household_id=household.pk)
     assert alone.run is None and alone.params == alone.policy_params
     assert alone.params["dibao_standard_annual"] == "6972.00"
+    # The run cannot go while its verdicts read their snapshot from it.
+    with pytest.raises(ProtectedError):
+        run.delete()
 
 
 def _screen_n(campaign, village, n) -> int:
@@ -254,6 +258,7 @@ def _screen_n(campaign, village, n) -> int:
 def test_bulk_screening_query_count_does_not_grow_with_households(campaign, village_a):
     """Within one chunk (10,000 households) the count is fixed; each further chunk adds the same."""
     small = _screen_n(campaign, village_a, 20)
+    ScreeningResult.objects.all().delete()
     ScreeningRun.objects.all().delete()
     large = _screen_n(campaign, village_a, 180)
     assert ScreeningResult.objects.filter(is_current=True).count() == 200
@@ -267,8 +272,10 @@ def test_each_further_chunk_adds_the_same_queries(campaign, village_a, monkeypat
     monkeypatch.setattr(setbased, "available", lambda: False)
     monkeypatch.setattr(registry, "CHUNK_SIZE", 10)
     one_chunk = _screen_n(campaign, village_a, 10)
+    ScreeningResult.objects.all().delete()
     ScreeningRun.objects.all().delete()
     two_chunks = _screen_n(campaign, village_a, 5)  # 15 households
+    ScreeningResult.objects.all().delete()
     ScreeningRun.objects.all().delete()
     three_chunks = _screen_n(campaign, village_a, 10)  # 25 households
     assert two_chunks - one_chunk == three_chunks - two_chunks > 0
