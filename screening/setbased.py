@@ -13,8 +13,12 @@ refuse (unknown codes, a disability grade outside 1–4, an income period under 
 back with `needs_reference` set, and the service screens it with the Python rules, which turn
 the refusal into a manual-review verdict that names the bad value.
 
-PostgreSQL only (exact NUMERIC arithmetic with the rules' half-up rounding to the cent); on
-SQLite, where decimals are stored as floating point, the Python path screens.
+`different_rows` compares the result with each household's current verdict in the same
+statement and sends back only the households whose verdict does not stand, so a run over an
+unchanged county moves almost nothing out of the database.
+
+PostgreSQL only (exact arithmetic: amounts in whole fen as bigint, NUMERIC where a yuan amount
+is written, the rules' half-up rounding); on SQLite the Python path screens.
 """
 
 from __future__ import annotations
