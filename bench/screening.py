@@ -39,9 +39,8 @@ def inputs_sql() -> str:
     """Every table the screening reads, each with its cheapest per-household aggregate, joined
     to the households and their current verdicts: what reading the inputs costs, no rules."""
     q = connection.ops.quote_name
-    t = {m.__name__: q(m._meta.db_table) for m in (Household, Village, Income, Member, Asset)}
-    t |= {m.__name__: q(m._meta.db_table) for m in (AssistanceRecord, Expense, Application)}
-    t |= {m.__name__: q(m._meta.db_table) for m in (PriorityGroupRecord, ScreeningResult)}
+    models = (Household, Village, Income, Member, Asset, AssistanceRecord, Expense, Application)
+    t = {m.__name__: q(m._meta.db_table) for m in (*models, PriorityGroupRecord, ScreeningResult)}
     counts = {"ah": "Asset", "eh": "Expense", "gh": "PriorityGroupRecord", "ph": "Application"}
     per_household = "".join(
         f", {alias} AS (SELECT household_id, COUNT(*) AS k FROM {t[model]} GROUP BY 1)"  # noqa: S608

@@ -317,7 +317,7 @@ def _count_outcomes(contexts: list[_Context], *, village, household_ids) -> None
     if village is not None:
         results = results.filter(household__village=village)
     if household_ids is not None:
-        results = results.filter(household_id__in=list(household_ids))
+        results = results.filter(household_id__in=household_ids)
     by_campaign = {ctx.campaign.pk: ctx for ctx in contexts}
     for ctx in contexts:
         ctx.outcomes, ctx.done = Counter(), 0

@@ -39,7 +39,6 @@ from .facts import (
     MONTHS_PER_YEAR,
     NO_WORK_CAPACITY_GRADES,
     PRIORITY_GROUP_LABELS,
-    RECORDED_ONLY_GROUPS,
     WAGE,
     WORK_CAPACITIES,
     CampaignPolicy,
@@ -142,7 +141,6 @@ def _params(policy: CampaignPolicy) -> dict:
         "disabilities": sorted(DISABILITY_KINDS),
         "income_kinds": sorted(INCOME_KIND_LABELS),
         "income_sources": sorted(INCOME_SOURCE_LABELS),
-        "recorded_only": sorted(RECORDED_ONLY_GROUPS),
         "group_numbers": sorted(PRIORITY_GROUP_LABELS),
         "dibao": Outcome.DIBAO.value,
         "marginal": Outcome.MARGINAL.value,
@@ -324,7 +322,7 @@ money AS (
     LEFT JOIN ah ON ah.household_id = hh.id
     LEFT JOIN eh ON eh.household_id = hh.id
     LEFT JOIN gh ON gh.household_id = hh.id
-    LEFT JOIN (SELECT DISTINCT household_id FROM lb) lb ON lb.household_id = hh.id
+    LEFT JOIN lb ON lb.household_id = hh.id  -- UNION: one row per household
 ),
 totals AS MATERIALIZED (  -- computed once per household, not once per use below
     SELECT money.*, total_fen,
@@ -533,9 +531,9 @@ def different_rows(
     household_ids=None,
     everything: bool = False,
 ) -> list[tuple]:
-    """COLUMNS + DIFFERENT of the households whose current verdict in the campaigns does not
-    stand as it is (every household with `everything`): compared inside the statement, so an
-    unchanged county costs no rows sent back."""
+    """The households whose current verdict in the campaigns does not stand as it is (every
+    household with `everything`): COLUMNS, then current_id, current_outcome, current_changed
+    and kept. Compared inside the statement, so an unchanged county sends no rows back."""
     scope, params = _scoped(policy, township_ids, village_id, household_ids)
     params |= {"tag": tag, "tag_length": len(tag), "campaign_ids": list(campaign_ids)}
     select = _DIFFERENT
@@ -544,8 +542,4 @@ def different_rows(
     return _fetch(statement(scope, select), params)
 
 
-# The columns `different_rows` adds to COLUMNS.
-DIFFERENT = ("current_id", "current_outcome", "current_changed", "kept")
-
-
-__all__ = ["COLUMNS", "DIFFERENT", "available", "different_rows", "statement", "verdict_rows"]
+__all__ = ["COLUMNS", "available", "different_rows", "statement", "verdict_rows"]
