@@ -191,3 +191,65 @@ class ScreeningResult(models.Model):
     @property
     def group_list(self) -> list[int]:
         return [int(c) for c in self.group_codes.split(",") if c]
+
+
+class InputVersion(models.Model):
+    """How many times a household's screening inputs have been written (PostgreSQL).
+
+    Database triggers on the tables the set-based screening reads (members, incomes, assets,
+    expenses, priority-group records, applications, assistance records) add one for every
+    household a statement touches, whoever writes: forms, imports, COPY, the admin, raw SQL.
+    Kept apart from HouseholdFacts so a writer never waits on a screening run, nor the reverse.
+    """
+
+    household_id = models.BigIntegerField("家庭", primary_key=True)
+    version = models.BigIntegerField("写入次数", default=0)
+
+    class Meta:
+        verbose_name = "研判输入版本"
+        verbose_name_plural = "研判输入版本"
+
+    def __str__(self):
+        return f"{self.household_id} v{self.version}"
+
+
+class HouseholdFacts(models.Model):
+    """Each household's aggregated screening inputs, as setbased computed them (PostgreSQL).
+
+    A cache of the per-household sums and member facts the rules read, so a run over a county
+    evaluates the rules for every household without aggregating every registry row again.
+    A row stands only while all of these hold, otherwise the run recomputes it first:
+    - `computed_version` equals the household's InputVersion (no write since);
+    - `tag` equals the digest of the policy (without the date) and of the SQL that computed it;
+    - the run's as-of date lies in [valid_from, valid_until): valid_until is the first later
+      date on which a member comes of age for a rule or an assistance record starts or ends.
+    The version is read in the same statement as the data, so a write that commits while the
+    row is computed leaves it stale, never wrong. No foreign key: a cache row of a deleted
+    household is never read.
+    """
+
+    household_id = models.BigIntegerField("家庭", primary_key=True)
+    tag = models.CharField("政策与计算摘要", max_length=32)
+    computed_version = models.BigIntegerField("计算时的输入版本")
+    valid_from = models.DateField("适用起始日")
+    valid_until = models.DateField("适用截止日（不含）", null=True)
+    n = models.BigIntegerField("计入人数")
+    n_dibao = models.BigIntegerField("计入成员中享受低保人数", null=True)
+    workers = models.BigIntegerField("劳动力人数", null=True)
+    facts = models.IntegerField("成员事实位")
+    invalid = models.BooleanField("数据须人工核对")
+    gross_fen = models.BigIntegerField("工资性收入（分）")
+    income_fen = models.BigIntegerField("家庭收入（分）")
+    financial = models.DecimalField("金融资产", max_digits=20, decimal_places=2)
+    houses = models.BigIntegerField("房屋套数")
+    asset_facts = models.IntegerField("资产事实位")
+    rigid = models.DecimalField("刚性支出", max_digits=20, decimal_places=2)
+    recorded = models.BigIntegerField("登记的重点人群位")
+    lookback = models.BooleanField("回头看")
+
+    class Meta:
+        verbose_name = "研判输入汇总"
+        verbose_name_plural = "研判输入汇总"
+
+    def __str__(self):
+        return f"{self.household_id} {self.tag} v{self.computed_version}"

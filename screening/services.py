@@ -17,6 +17,7 @@ import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable
+from functools import partial
 
 from django.db import connection, transaction
 from django.db.models import Count, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery
@@ -260,8 +261,12 @@ _COMPARED = setbased.COLUMNS[1:11]
 def _screen_setbased(
     contexts: list[_Context], *, village=None, household_ids=None, everywhere=False
 ) -> None:
-    """Screen the campaigns' townships (one policy) with one SQL statement, in one transaction.
+    """Screen the campaigns' townships (one policy) set-based, in one transaction.
 
+    The rules run in SQL over every household's stored aggregates (HouseholdFacts). A household
+    whose aggregates do not stand (written since, another policy, a birthday or an assistance
+    date passed) comes back stale: its aggregates are recomputed from the registry tables and
+    the rules run again for those households alone.
     A household keeps its current verdict when the policy is the same and every column comes
     out equal; the statement compares them and sends back only the households that differ.
     Those get a new verdict, without the stored explanation, which the household page and the
@@ -272,22 +277,41 @@ def _screen_setbased(
     by_township = {ctx.campaign.township_id: ctx for ctx in contexts}
     first = contexts[0]
     household_ids = None if household_ids is None else list(household_ids)
+    ask = partial(
+        setbased.different_rows,
+        first.policy,
+        tag=first.tag,
+        campaign_ids=[ctx.campaign.pk for ctx in contexts],
+        everything=first.force,
+        stored=True,
+    )
     with transaction.atomic():
         for ctx in contexts:
             _campaign_lock(ctx.campaign, shared=False)
-        rows = setbased.different_rows(
-            first.policy,
-            tag=first.tag,
-            campaign_ids=[ctx.campaign.pk for ctx in contexts],
-            township_ids=None if everywhere else list(by_township),
-            village_id=village.pk if village is not None else None,
-            household_ids=household_ids,
-            everything=first.force,
-        )
+        scope = {
+            "township_ids": None if everywhere else list(by_township),
+            "village_id": village.pk if village is not None else None,
+            "household_ids": household_ids,
+        }
+        rows = ask(**scope)
+        stale = {row[0] for row in rows if row[13]}
+        if stale:
+            # Most of the scope (a first run, a new release): the whole scope; a list of ids
+            # makes every table's scan a lookup per household.
+            many = len(stale) * 4 > _households_in(scope)
+            again = scope if many else {"township_ids": None, "household_ids": sorted(stale)}
+            setbased.refresh_facts(first.policy, **again)
+            rows = [row for row in rows if not row[13]]
+            # Stale again only if a write committed in between: the rules screen those.
+            rows += [
+                row[:11] + (row[11] or row[13],) + row[12:]
+                for row in ask(**again)
+                if row[0] in stale
+            ]
         new, replaced, confirmed, reference = [], [], [], {}
         for row in rows:
             pk, columns, needs_reference, township_id = row[0], row[1:11], row[11], row[12]
-            current_id, current_outcome, current_changed, kept = row[13:]
+            current_id, current_outcome, current_changed, kept = row[14:]
             ctx = by_township[township_id]
             if needs_reference:
                 reference.setdefault(township_id, []).append(pk)
@@ -306,6 +330,17 @@ def _screen_setbased(
             for chunk in chunked(ids):
                 _screen_chunk(by_township[township_id], Household.objects.filter(pk__in=chunk))
         _count_outcomes(contexts, village=village, household_ids=household_ids)
+
+
+def _households_in(scope: dict) -> int:
+    households = Household.objects.all()
+    if scope["township_ids"] is not None:
+        households = households.filter(village__township_id__in=scope["township_ids"])
+    if scope["village_id"] is not None:
+        households = households.filter(village_id=scope["village_id"])
+    if scope["household_ids"] is not None:
+        households = households.filter(pk__in=scope["household_ids"])
+    return households.count()
 
 
 def _count_outcomes(contexts: list[_Context], *, village, household_ids) -> None:
