@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .registry import facts_for_households, policy_from_dict
+from .setbased import VERDICT_COLUMNS
 from .verdicts import codes_text, plain, safe_evaluate
 
 
@@ -31,22 +32,13 @@ def explained(result) -> Explained:
         return Explained({}, stored=True, matches=True)
     facts = facts_for_households([result.household_id], as_of=result.as_of)
     verdict = safe_evaluate(lambda: facts[result.household_id], policy)
-    stored = (
-        result.outcome,
-        result.per_capita_income,
-        result.member_count,
-        result.monthly_amount,
-        result.near_line,
-        result.lookback,
-        result.flag_codes,
-        result.group_codes,
-    )
+    stored = tuple(getattr(result, column) for column in VERDICT_COLUMNS)
     return Explained(plain(verdict), stored=False, matches=verdict_columns(verdict) == stored)
 
 
 def verdict_columns(verdict) -> tuple:
-    """The stored columns a verdict leads to: outcome, per-capita income, members counted,
-    monthly amount, near the line, 回头看, flag codes, group codes."""
+    """The stored columns a verdict leads to (setbased.VERDICT_COLUMNS): outcome, per-capita
+    income, members counted, monthly amount, near the line, 回头看, flag codes, group codes."""
     return (
         verdict.outcome.value,
         verdict.per_capita_income,

@@ -254,8 +254,12 @@ def _campaign_lock(campaign: Campaign, *, shared: bool) -> None:
 
 
 SCREENING_LOCK = 7201  # advisory lock namespace of screening runs (any fixed number)
-# The stored columns of a set-based verdict (setbased.COLUMNS after the id).
-_COMPARED = setbased.COLUMNS[1:11]
+# Positions in a setbased.different_rows row: COLUMNS, then the current verdict's columns.
+_STORED = slice(1, 1 + len(setbased.STORED_COLUMNS))
+_NEEDS_REFERENCE = setbased.COLUMNS.index("needs_reference")
+_TOWNSHIP = setbased.COLUMNS.index("township_id")
+_STALE = setbased.COLUMNS.index("stale")
+_CURRENT = len(setbased.COLUMNS)
 
 
 def _screen_setbased(
@@ -294,24 +298,26 @@ def _screen_setbased(
             "household_ids": household_ids,
         }
         rows = ask(**scope)
-        stale = {row[0] for row in rows if row[13]}
+        stale = {row[0] for row in rows if row[_STALE]}
         if stale:
             # Most of the scope (a first run, a new release): the whole scope; a list of ids
             # makes every table's scan a lookup per household.
             many = len(stale) * 4 > _households_in(scope)
             again = scope if many else {"township_ids": None, "household_ids": sorted(stale)}
             setbased.refresh_facts(first.policy, **again)
-            rows = [row for row in rows if not row[13]]
+            rows = [row for row in rows if not row[_STALE]]
             # Stale again only if a write committed in between: the rules screen those.
             rows += [
-                row[:11] + (row[11] or row[13],) + row[12:]
+                (*row[:_NEEDS_REFERENCE], row[_NEEDS_REFERENCE] or row[_STALE])
+                + row[_NEEDS_REFERENCE + 1 :]
                 for row in ask(**again)
                 if row[0] in stale
             ]
         new, replaced, confirmed, reference = [], [], [], {}
         for row in rows:
-            pk, columns, needs_reference, township_id = row[0], row[1:11], row[11], row[12]
-            current_id, current_outcome, current_changed, kept = row[14:]
+            pk, columns, township_id = row[0], row[_STORED], row[_TOWNSHIP]
+            current_id, current_outcome, current_changed, kept = row[_CURRENT:]
+            needs_reference = row[_NEEDS_REFERENCE]
             ctx = by_township[township_id]
             if needs_reference:
                 reference.setdefault(township_id, []).append(pk)
@@ -369,7 +375,7 @@ def _count_outcomes(contexts: list[_Context], *, village, household_ids) -> None
 
 def setbased_fields(ctx: _Context, household_id: int, columns: tuple, previous: str) -> dict:
     """A set-based verdict's column values by attname (no stored explanation: `data` is {})."""
-    values = dict(zip(_COMPARED, columns, strict=True))
+    values = dict(zip(setbased.STORED_COLUMNS, columns, strict=True))
     flags = [c for c in values["flag_codes"].split(",") if c]
     groups = [int(c) for c in values["group_codes"].split(",") if c]
     digest = hashlib.blake2b(repr(columns).encode(), digest_size=16).hexdigest()

@@ -53,7 +53,11 @@ from .facts import (
     Outcome,
     _cent,
 )
+from .models import HouseholdFacts
 from .registry import DIBAO_KINDS, FINANCIAL_KINDS
+
+# HouseholdFacts fields that say whether a row stands, not what it holds.
+_FACTS_VALIDITY = ("household_id", "tag", "computed_version", "valid_from", "valid_until")
 
 # The columns each row of `verdict_rows` holds, in order.
 COLUMNS = (
@@ -72,6 +76,10 @@ COLUMNS = (
     "township_id",
     "stale",
 )
+# The columns ScreeningResult stores under these names (from village_code), and of those what
+# the rules decide (from outcome; screening.explain.verdict_columns gives them in this order).
+STORED_COLUMNS = COLUMNS[1 : COLUMNS.index("needs_reference")]
+VERDICT_COLUMNS = STORED_COLUMNS[STORED_COLUMNS.index("outcome") :]
 
 
 def available() -> bool:
@@ -364,21 +372,9 @@ agg AS (
 )
 """
 
-# The aggregates as screening.models.HouseholdFacts stores them, in this order.
-FACT_COLUMNS = (
-    "n",
-    "n_dibao",
-    "workers",
-    "facts",
-    "invalid",
-    "gross_fen",
-    "income_fen",
-    "financial",
-    "houses",
-    "asset_facts",
-    "rigid",
-    "recorded",
-    "lookback",
+# The aggregates, as screening.models.HouseholdFacts stores them (its fields after the validity ones).
+FACT_COLUMNS = tuple(
+    f.attname for f in HouseholdFacts._meta.fields if f.attname not in _FACTS_VALIDITY
 )
 
 # From the registry tables: what verdict_rows and the equivalence tests use.
@@ -629,7 +625,7 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         # seconds for a query that runs in milliseconds.
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return cursor.fetchall() if cursor.description else []
 
 
 def verdict_rows(
@@ -688,14 +684,14 @@ def refresh_facts(
     """Compute and store the aggregates (HouseholdFacts) of the households in scope."""
     scope, params = _scoped(policy, township_ids, village_id, household_ids)
     params["facts_tag"] = facts_tag(policy)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
-        cursor.execute(refresh_statement(scope), params)
+    _fetch(refresh_statement(scope), params)
 
 
 __all__ = [
     "COLUMNS",
     "FACT_COLUMNS",
+    "STORED_COLUMNS",
+    "VERDICT_COLUMNS",
     "aggregate_rows",
     "available",
     "different_rows",
