@@ -171,7 +171,7 @@ def test_each_kind_of_write_is_seen_by_the_next_run(write, campaign, village_a):
 
 @pytest.mark.django_db
 def test_an_unchanged_run_recomputes_nothing_and_a_write_recomputes_one_household(
-    campaign, village_a, django_assert_max_num_queries
+    campaign, village_a
 ):
     village_a.township = campaign.township
     village_a.save()
