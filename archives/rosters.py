@@ -18,8 +18,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from households import idnumber
-from households.models import AssistanceRecord, Household, Member, Village
+from households import idnumber, register
+from households.models import AssistanceRecord, Campaign, Household, Member, Village
 from households.xlsx_cells import safe_cell_value
 from xixin_dibao import clock
 
@@ -30,17 +30,26 @@ class RosterKind:
     title: str
     kinds: tuple[str, ...]
     filename: str
+    # Only the records the current campaign's county confirmations opened (本次新增).
+    added_by_campaign: bool = False
 
 
 ROSTER_KINDS = {
     "dibao": RosterKind(
         "dibao",
         "低保对象花名册",
-        (AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE),
+        register.DIBAO_KINDS,
         "低保",
     ),
     "marginal": RosterKind(
         "marginal", "低保边缘家庭花名册", (AssistanceRecord.Kind.MARGINAL,), "低保边缘"
+    ),
+    "new": RosterKind(
+        "new",
+        "本次新增对象花名册",
+        register.CURRENT_KINDS,
+        "本次新增",
+        added_by_campaign=True,
     ),
 }
 
@@ -51,6 +60,7 @@ CATEGORY_LABELS = {
     AssistanceRecord.Kind.MARGINAL: "整户",
 }
 RELATION_LABELS = dict(Member.Relation.choices)
+KIND_LABELS = dict(AssistanceRecord.Kind.choices)
 
 # (header, width, group header or None, number format)
 COLUMNS = [
@@ -95,11 +105,13 @@ def roster_queryset(*, user, kind: str, village: Village | None = None):
         default=Value(1),
         output_field=IntegerField(),
     )
+    records = register.current_records().filter(
+        kind__in=spec.kinds, member__household__in=households
+    )
+    if spec.added_by_campaign:
+        records = records.filter(campaign=Campaign.objects.current(user=user))
     return (
-        AssistanceRecord.objects.filter(
-            end_date__isnull=True, kind__in=spec.kinds, member__household__in=households
-        )
-        .annotate(head_first=head_first)
+        records.annotate(head_first=head_first)
         .order_by(
             "member__household__village__code",
             "member__household__group__number",
@@ -276,7 +288,7 @@ def write_roster(target, *, user, kind: str, village: Village | None = None, rev
             size,
             covered,
             amount,
-            CATEGORY_LABELS.get(rkind, ""),
+            (KIND_LABELS if spec.added_by_campaign else CATEGORY_LABELS).get(rkind, ""),
             start,
         )
         for cell, value in zip(body, values, strict=True):

@@ -126,3 +126,35 @@ def export_households(request):
     )
     out.seek(0)
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX_TYPE)
+
+
+@login_required
+def import_roster(request):
+    """在册对象导入: the county roster into the register (民政办 only)."""
+    from .importing.roster import import_roster_file
+
+    user = request.user
+    user.require(user.is_office, "在册对象导入只能由民政办办理。")
+    form = ImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        result = import_roster_file(actor=user, fileobj=upload, filename=upload.name[:200])
+    return render(
+        request,
+        "households/import_roster.html",
+        {"form": form, "result": result, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+    )
+
+
+@login_required
+def roster_template(request):
+    from .importing.roster import build_roster_template
+
+    request.user.require(request.user.is_office, "在册对象导入只能由民政办办理。")
+    return FileResponse(
+        io.BytesIO(build_roster_template()),
+        as_attachment=True,
+        filename="在册对象导入模板.xlsx",
+        content_type=XLSX_TYPE,
+    )

@@ -173,6 +173,13 @@ class Campaign(models.Model):
     lookback_since = models.DateField("回头看起始日", default=date(2021, 1, 1))
     single_person_since = models.DateField("单人户纳入起始日", default=date(2021, 1, 1))
     notice_days = models.PositiveSmallIntegerField("公示天数", default=7)
+    register_start = models.CharField(
+        "县级确认后救助起始日",
+        max_length=20,
+        choices=[("confirmation", "确认当日"), ("next_month", "确认次月1日")],
+        default="next_month",
+        help_text="县民政局确认纳入后，低保、低保边缘记录从哪一天开始。",
+    )
 
     objects = CampaignQuerySet.as_manager()
 
@@ -421,13 +428,19 @@ class AssistanceRecord(models.Model):
 
     class ExitReason(models.TextChoices):
         NONE = "", "—"
-        INCOME_ROSE = "income_rose", "收入超标"
+        INCOME_ROSE = "income_rose", "收入增加"
         ASSETS = "assets", "财产不符合"
         DEATH = "death", "死亡"
         MOVED = "moved", "迁出"
-        REFUSED_CHECK = "refused_check", "拒不配合核查（自动退出）"
+        REFUSED_CHECK = "refused_check", "视为自动退出"
         VOLUNTARY = "voluntary", "本人申请退出"
         OTHER = "other", "其他"
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "手工登记"
+        IMPORT = "import", "Excel导入"
+        ROSTER = "roster", "在册对象导入"
+        CONFIRMATION = "confirmation", "县级确认"
 
     member = models.ForeignKey(
         Member, verbose_name="成员", related_name="assistance", on_delete=models.CASCADE
@@ -439,8 +452,29 @@ class AssistanceRecord(models.Model):
         "退出原因", max_length=20, choices=ExitReason.choices, blank=True, default=""
     )
     single_person_basis = models.CharField("单人户依据", max_length=40, blank=True)
+    exit_note = models.CharField(
+        "退出原因说明", max_length=200, blank=True, default="", db_default=""
+    )
     monthly_amount = models.DecimalField(
-        "月保障金（元）", max_digits=8, decimal_places=2, null=True, blank=True
+        "月保障金（元/户）", max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    people_covered = models.PositiveSmallIntegerField("保障人数", null=True, blank=True)
+    source = models.CharField(
+        "登记方式",
+        max_length=20,
+        choices=Source.choices,
+        default=Source.MANUAL,
+        db_default=Source.MANUAL,
+        editable=False,
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="经本工作方案纳入",
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="opened_records",
+        on_delete=models.PROTECT,
     )
 
     class Meta:
@@ -468,8 +502,9 @@ class Application(models.Model):
     """A past application for assistance and its outcome (回头看 needs the refused ones)."""
 
     class Outcome(models.TextChoices):
-        APPROVED = "approved", "批准"
+        APPROVED = "approved", "通过"
         REFUSED = "refused", "未通过"
+        WITHDRAWN = "withdrawn", "撤回"
         PENDING = "pending", "办理中"
 
     household = models.ForeignKey(
@@ -478,6 +513,7 @@ class Application(models.Model):
     applied_on = models.DateField("申请日期")
     kind = models.CharField("申请类别", max_length=20, choices=AssistanceRecord.Kind.choices)
     outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
+    decided_on = models.DateField("决定日期", null=True, blank=True)
     reason = models.CharField("原因", max_length=200, blank=True)
 
     class Meta:

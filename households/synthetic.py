@@ -63,6 +63,7 @@ TIERS = ((2500, 6900, 30), (7000, 10400, 25), (10500, 16000, 25), (16000, 30000,
 VEHICLES = (("motorcycle", 0.3, 2, 8), ("tricycle", 0.08, 3, 10), ("car", 0.01, 40, 120),
             ("truck", 0.01, 50, 150), ("farm_machinery_large", 0.005, 30, 90))  # fmt: skip
 EXIT_REASONS = ("income_rose", "income_rose", "assets", "refused_check", "voluntary", "other")
+OTHER_EXIT_NOTE = "家庭成员变动后重新核定"
 REFUSALS = ("家庭人均收入高于低保标准", "家庭拥有小汽车，财产状况不符合", "存款超过规定标准",
             "未签署家庭经济状况核查授权书", "子女有赡养能力且实际履行赡养义务")  # fmt: skip
 EXCLUSIONS = {"prison": "在重庆市某监狱服刑", "missing": "经法院宣告失踪",
@@ -509,6 +510,7 @@ class HouseholdBuilder:
             p["assistance"].append(dict(
                 kind=kind, start_date=max(start, p["birth_date"] + timedelta(days=30)), end_date=end,
                 exit_reason=exit_reason, single_person_basis=basis,
+                exit_note=OTHER_EXIT_NOTE if exit_reason == "other" else "",
                 monthly_amount=None if amount is None else money(amount),
             ))  # fmt: skip
         applied = start - timedelta(days=self.rng.randint(20, 45))

@@ -159,6 +159,9 @@ def household_detail(request, pk):
             "expenses": household.expenses.all(),
             "group_records": household.group_records.all(),
             "applications": household.applications.all(),
+            "records": AssistanceRecord.objects.filter(member__household=household)
+            .select_related("member")
+            .order_by("member_id", "start_date", "pk"),
             "reveal": reveal,
             "history": history if request.user.is_office else None,
             "can_edit": request.user.can_edit_registry,

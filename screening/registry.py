@@ -14,7 +14,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
+from households import register
 from households.models import (
     Application,
     Asset,
@@ -43,8 +45,9 @@ from .rules import (
 CHUNK_SIZE = 10_000
 CENT = Decimal("0.01")
 # Bump when the mapping below changes meaning, so stored fingerprints stop matching.
-FACTS_VERSION = "1"
-DIBAO_KINDS = frozenset({AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE})
+FACTS_VERSION = "2"
+DIBAO_KINDS = frozenset(register.DIBAO_KINDS)
+LOOKBACK_REFUSAL_KINDS = frozenset(register.LOOKBACK_REFUSAL_KINDS)
 FINANCIAL_KINDS = frozenset({Asset.Kind.DEPOSIT, Asset.Kind.SECURITIES})
 # A vehicle registered without a kind is never exempt; the code doubles as its label.
 UNSPECIFIED_VEHICLE = "未注明类型的车辆"
@@ -278,10 +281,10 @@ def load_bundles(households: QuerySet | Iterable[int], *, lock: bool = False) ->
         Application.objects.filter(
             household_id__in=ids,
             outcome=Application.Outcome.REFUSED,
-            kind__in=DIBAO_KINDS,
+            kind__in=LOOKBACK_REFUSAL_KINDS,
         )
         .order_by("household_id", "pk")
-        .values_list("household_id", "applied_on"),
+        .values_list("household_id", Coalesce("decided_on", "applied_on")),
         "refusals",
     )
     attach(

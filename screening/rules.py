@@ -486,7 +486,7 @@ def _lookback_reasons(case: _Case) -> list[Reason]:
     found = []
     for code, label, dates in (
         ("lookback_dibao_exit", "退出低保", f.dibao_exit_dates),
-        ("lookback_refused_application", "申请低保未获通过", f.refused_application_dates),
+        ("lookback_refused_application", "申请低保或低保边缘未获通过", f.refused_application_dates),
     ):
         hits = sorted(d.isoformat() for d in dates if d >= since)
         if hits:

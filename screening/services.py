@@ -24,7 +24,8 @@ from django.db.models import Count, F, JSONField, Max, OuterRef, Q, QuerySet, Su
 from django.db.models.sql import InsertQuery
 from django.utils import timezone
 
-from households.models import Application, AssistanceRecord, Campaign, Household
+from households import register
+from households.models import Campaign, Household
 from xixin_dibao import clock
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
@@ -33,7 +34,6 @@ from . import setbased
 from .models import ScreeningResult, ScreeningRun
 from .registry import (
     CHUNK_SIZE,
-    DIBAO_KINDS,
     chunk_querysets,
     chunked,
     facts_for_households,
@@ -551,32 +551,25 @@ def rescreen(*, household_ids: Iterable[int], actor=None) -> list[ScreeningRun]:
 
 
 def lookback_households(campaign: Campaign, *, user=None, kind: str = ""):
-    """Households to re-examine (回头看, 洗府发〔2022〕156号 三(一)): left 低保 or refused since
-    campaign.lookback_since, annotated with the latest such date.
+    """Households to re-examine (回头看, 洗府发〔2022〕156号 三(一)): left 低保 or had a 低保 /
+    边缘 application refused since campaign.lookback_since (households.register defines both),
+    annotated with the latest such date.
 
     `kind` is "exit", "refused" or "" for both; `user` limits to the households they may see.
     """
     since, today = campaign.lookback_since, clock.today()
     exits = (
-        AssistanceRecord.objects.filter(
-            member__household=OuterRef("pk"),
-            kind__in=DIBAO_KINDS,
-            end_date__gte=since,
-            end_date__lte=today,
-        )
+        register.lookback_exits(since=since, until=today)
+        .filter(member__household=OuterRef("pk"))
         .values("member__household")
         .annotate(d=Max("end_date"))
         .values("d")
     )
     refusals = (
-        Application.objects.filter(
-            household=OuterRef("pk"),
-            kind__in=DIBAO_KINDS,
-            outcome=Application.Outcome.REFUSED,
-            applied_on__gte=since,
-        )
+        register.lookback_refusals(since=since)
+        .filter(household=OuterRef("pk"))
         .values("household")
-        .annotate(d=Max("applied_on"))
+        .annotate(d=Max("refused_on"))
         .values("d")
     )
     qs = Household.objects.for_user(user) if user is not None else Household.objects.all()

@@ -54,7 +54,7 @@ from .facts import (
     _cent,
 )
 from .models import HouseholdFacts
-from .registry import DIBAO_KINDS, FINANCIAL_KINDS
+from .registry import DIBAO_KINDS, FINANCIAL_KINDS, LOOKBACK_REFUSAL_KINDS
 
 # HouseholdFacts fields that say whether a row stands, not what it holds.
 _FACTS_VALIDITY = ("household_id", "tag", "computed_version", "valid_from", "valid_until")
@@ -132,6 +132,7 @@ def _params(policy: CampaignPolicy) -> dict:
         "non_residential": Asset.Kind.NON_RESIDENTIAL.value,
         "business": Asset.Kind.BUSINESS.value,
         "refused": Application.Outcome.REFUSED.value,
+        "refusal_kinds": sorted(LOOKBACK_REFUSAL_KINDS),
         "wage": WAGE,
         "std": std,
         # Per-head income is compared in whole fen; these bounds make that exact for any value.
@@ -335,7 +336,8 @@ lb AS (
       AND a.end_date <= %(as_of)s AND a.end_date >= %(since)s {only_m}
     UNION
     SELECT p.household_id FROM households_application p
-    WHERE p.kind = ANY(%(dibao_kinds)s) AND p.outcome = %(refused)s AND p.applied_on >= %(since)s
+    WHERE p.kind = ANY(%(refusal_kinds)s) AND p.outcome = %(refused)s
+      AND COALESCE(p.decided_on, p.applied_on) >= %(since)s
           {only_p_h}
 ),
 au AS (  -- the first later day an assistance record starts or ends

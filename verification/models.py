@@ -588,3 +588,69 @@ class Bulletin(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class CountyConfirmation(models.Model):
+    """县民政局审核确认 of a township decision, recorded after the 公示 period (审核确认办法).
+
+    Confirming writes the assistance register (households.caseload); `effects` keeps what it wrote
+    so that a wrongly recorded confirmation can be reversed. Never deleted: a reversal keeps the
+    row with its reason.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name="案件", related_name="confirmations", on_delete=models.PROTECT
+    )
+    decision = models.ForeignKey(
+        ReviewDecision,
+        verbose_name="审核决定",
+        null=True,
+        blank=True,
+        related_name="confirmations",
+        on_delete=models.PROTECT,
+    )
+    outcome = models.CharField("确认事项", max_length=20)
+    confirmed_on = models.DateField("县级确认日期")
+    document_number = models.CharField("确认文号", max_length=60)
+    start_date = models.DateField("救助起始/终止日期")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    recorded_at = models.DateTimeField("登记时间")
+    effects = models.JSONField("写入的救助记录", default=dict, editable=False)
+    reversed_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
+    reversal_reason = models.CharField("撤销理由", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "县级审核确认"
+        verbose_name_plural = "县级审核确认"
+        ordering = ["-confirmed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(reversed_at__isnull=True),
+                name="uniq_confirmation_in_force",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case.household.head_name}户 县级确认 {self.document_number}"
+
+    @property
+    def household_id(self) -> int:
+        return self.case.household_id
+
+    @property
+    def in_force(self) -> bool:
+        return self.reversed_at is None

@@ -40,6 +40,12 @@ urlpatterns = [
     path("notices/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("notices/<int:pk>/report/", views.notice_report, name="notice_report"),
     path("objections/", views.objection_list, name="objection_list"),
+    path("confirmations/", views.confirmation_list, name="confirmation_list"),
+    path(
+        "confirmations/<int:pk>/reverse/",
+        views.confirmation_reverse,
+        name="confirmation_reverse",
+    ),
     path("relatives/", views.relative_list, name="relative_list"),
     path("deadlines/", views.notification_list, name="notification_list"),
     path("deadlines/bulletin/", views.bulletin_detail, name="bulletin_detail"),

@@ -54,7 +54,10 @@ def household_id_of(obj) -> int | None:
         return None
     if obj._meta.model_name == "household":
         return obj.pk
-    return getattr(obj, "household_id", None)
+    household_id = getattr(obj, "household_id", None)
+    if household_id is None and getattr(obj, "member_id", None):
+        household_id = obj.member.household_id  # records kept per person (救助记录)
+    return household_id
 
 
 def record_change(

@@ -29,8 +29,8 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
+from households import register
 from households.models import (
-    Application,
     AssistanceRecord,
     CampaignBaseline,
     Household,
@@ -43,9 +43,9 @@ from households.models import (
 from . import clock
 from .models import CoverageHistory, DashboardSnapshot
 
-VERSION = 1
-DIBAO_KINDS = ("dibao", "dibao_single")
-CURRENT_KINDS = ("dibao", "dibao_single", "marginal")  # = verification's 在册对象
+VERSION = 2
+DIBAO_KINDS = register.DIBAO_KINDS
+CURRENT_KINDS = register.CURRENT_KINDS  # = verification's 在册对象
 GROUPS = [g.value for g in PriorityGroup]
 OUTCOMES = {
     "dibao": "低保",
@@ -112,19 +112,7 @@ def household_queryset(campaign, today: date):
         "on_current": Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
         "on_dibao": Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
         "has_group_record": Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"))),
-        "lookback_exit": Exists(
-            records.filter(
-                kind__in=DIBAO_KINDS, end_date__gte=campaign.lookback_since, end_date__lte=today
-            )
-        ),
-        "lookback_refused": Exists(
-            Application.objects.filter(
-                household=OuterRef("pk"),
-                kind__in=DIBAO_KINDS,
-                outcome=Application.Outcome.REFUSED,
-                applied_on__gte=campaign.lookback_since,
-            )
-        ),
+        **register.lookback_conditions(campaign, today),
     }
     if result_model is not None:
         aliases["sr"] = FilteredRelation(
@@ -368,7 +356,8 @@ def _coverage_figures(campaign, today: date) -> dict[int, dict]:
 
 
 def _baseline_figures(campaign) -> dict[int, dict]:
-    return {
+    """The entered end-2021 baseline, and the same figures computed from the register."""
+    out = {
         b.village_id: {
             "baseline_households": b.dibao_households,
             "baseline_persons": b.dibao_persons,
@@ -376,6 +365,24 @@ def _baseline_figures(campaign) -> dict[int, dict]:
         }
         for b in CampaignBaseline.objects.filter(campaign=campaign)
     }
+    day = register.baseline_day(campaign)
+    active = AssistanceRecord.objects.filter(
+        register.active_on(day),
+        kind__in=DIBAO_KINDS,
+        member__household__village__township_id=campaign.township_id,
+    )
+    for row in (
+        active.values("member__household__village_id")
+        .annotate(
+            households=Count("member__household", distinct=True),
+            persons=Count("member", distinct=True),
+        )
+        .order_by()
+    ):
+        figures = out.setdefault(row["member__household__village_id"], {})
+        figures["baseline_computed_households"] = row["households"]
+        figures["baseline_computed_persons"] = row["persons"]
+    return out
 
 
 # ---- putting it together ----------------------------------------------------------------
@@ -395,6 +402,9 @@ def figure_keys() -> list[str]:
         "baseline_households",
         "baseline_persons",
         "baseline_marginal_households",
+        "baseline_computed_households",
+        "baseline_computed_persons",
+        "baseline_mismatch",
         "net_households",
         "net_persons",
         "projected_households",
@@ -422,6 +432,10 @@ def derive(figures: dict, campaign, today: date) -> dict:
     f["outreach_overdue"] = f["outreach_pending"] if today > campaign.outreach_deadline else 0
     f["verification_overdue"] = (
         f["verification_open"] if today > campaign.verification_cutoff else 0
+    )
+    f["baseline_mismatch"] = int(
+        f["baseline_computed_households"] != f["baseline_households"]
+        or f["baseline_computed_persons"] != f["baseline_persons"]
     )
     f["net_households"] = f["now_households"] - f["baseline_households"]
     f["net_persons"] = f["now_persons"] - f["baseline_persons"]

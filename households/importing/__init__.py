@@ -22,7 +22,15 @@ from .write import ImportSummary, write_import
 __all__ = ["ImportResult", "RowError", "import_households_file"]
 
 logger = logging.getLogger(__name__)
-SHEET_ORDER = {"": 0, "家庭成员": 1, "收入": 2, "财产": 3, "刚性支出": 4}
+SHEET_ORDER = {
+    "": 0,
+    "家庭成员": 1,
+    "收入": 2,
+    "财产": 3,
+    "刚性支出": 4,
+    "救助记录": 5,
+    "申请记录": 6,
+}
 CONCURRENT_CHANGE = "导入期间有人登记了相同的户编号或身份证号，本次导入未写入任何数据，请重新导入。"
 
 

@@ -5,7 +5,10 @@ Messages about another village's records never name that record (S-01, R-02).
 
 from collections import defaultdict
 
+from xixin_dibao import clock
+
 from ..models import Household, Member
+from ..register import Spell, application_errors, spell_errors
 from . import columns as C
 from .validate import CHUNK, Importer, chunks
 
@@ -21,6 +24,7 @@ def check_database(imp: Importer) -> None:
     members_by_household = _load_members(imp)
     _check_members(imp, members_by_household)
     _check_children(imp, members_by_household)
+    _check_register(imp)
 
 
 def _load_households(imp: Importer) -> None:
@@ -232,3 +236,43 @@ def _check_children(imp: Importer, by_household: dict) -> None:
                 )
             else:
                 d.member = found[0]
+
+
+def _check_register(imp: Importer) -> None:
+    """The register sheets: the same rules as the web form (households.register).
+
+    A household's records in the file replace its records in the system, so a person's spells
+    are checked against each other within the file.
+    """
+    today = clock.today()
+    spells: dict[int, list[tuple[int, Spell]]] = defaultdict(list)
+    for d in imp.children[C.ASSISTANCE.name]:
+        f = d.fields
+        errors = spell_errors(
+            kind=f.get("kind", ""),
+            start_date=f.get("start_date"),
+            end_date=f.get("end_date"),
+            exit_reason=f.get("exit_reason", ""),
+            exit_note=f.get("exit_note", ""),
+            monthly_amount=f.get("monthly_amount"),
+            people_covered=f.get("people_covered"),
+            others=[spell for _, spell in spells[id(d.member)]] if d.member is not None else (),
+            today=today,
+        )
+        for field, message in errors:
+            imp.error(C.ASSISTANCE, d.row, field if field != "member" else "member_name", message)
+        if d.member is not None and not errors:
+            spells[id(d.member)].append(
+                (d.row, Spell(f["kind"], f["start_date"], f.get("end_date")))
+            )
+    for d in imp.children[C.APPLICATIONS.name]:
+        f = d.fields
+        for field, message in application_errors(
+            kind=f.get("kind", ""),
+            applied_on=f.get("applied_on"),
+            outcome=f.get("outcome", ""),
+            decided_on=f.get("decided_on"),
+            reason=f.get("reason", ""),
+            today=today,
+        ):
+            imp.error(C.APPLICATIONS, d.row, field, message)

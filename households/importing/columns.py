@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from xixin_dibao import clock
 
 from .. import idnumber
-from ..models import Asset, Expense, Household, Income, Member
+from ..models import Application, Asset, AssistanceRecord, Expense, Household, Income, Member
 
 
 class CellError(ValueError):
@@ -52,7 +52,7 @@ def _label_key(text: str) -> str:
 class Column:
     header: str
     key: str
-    kind: str = "text"  # text, id_number, choice, bool, money, months, grade
+    kind: str = "text"  # text, id_number, choice, bool, money, months, grade, date, count
     required: bool = False
     max_length: int = 0
     choices: tuple = ()  # ((value, label), ...)
@@ -201,7 +201,39 @@ def read_grade(col: Column, raw):
     return number
 
 
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+def read_date(col: Column, raw):
+    if raw is None:
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = _text(raw)
+    if text is None:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(f"应为日期，如 2021-03-01，当前为“{text}”。")
+
+
+def read_count(col: Column, raw):
+    text = _text(raw)
+    if text is None:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 99:
+        raise CellError(f"应为 1 到 99 之间的整数（人），当前为“{text}”。")
+    return int(text)
+
+
 READERS = {
+    "date": read_date,
+    "count": read_count,
     "text": read_text,
     "id_number": read_id_number,
     "choice": read_choice,
@@ -432,8 +464,54 @@ EXPENSES = Sheet(
     ),
 )
 
-SHEETS = (MEMBERS, INCOMES, ASSETS, EXPENSES)
-CHILD_SHEETS = {INCOMES.name: Income, ASSETS.name: Asset, EXPENSES.name: Expense}
+ASSISTANCE = Sheet(
+    name="救助记录",
+    help=(
+        "每行一名成员的一段低保（整户或单人户）、低保边缘或特困记录，含已终止的历史记录。"
+        "某户在本表中出现时，该户的救助记录以本表为准。同一成员的各段记录时间不能重叠。"
+    ),
+    columns=(
+        Column("户编号", "code", required=True, max_length=30, text_format=True),
+        Column("成员姓名", "member_name", required=True, max_length=40, help="本户成员的姓名。"),
+        Column("类别", "kind", "choice", required=True, choices=_choices(AssistanceRecord.Kind)),
+        Column("起始日期", "start_date", "date", required=True, help="如 2021-03-01。"),
+        Column("终止日期", "end_date", "date", help="仍在享受的留空；填写时须同时填退出原因。"),
+        Column(
+            "退出原因",
+            "exit_reason",
+            "choice",
+            choices=tuple(c for c in _choices(AssistanceRecord.ExitReason) if c[0]),
+        ),
+        Column("退出原因说明", "exit_note", max_length=200, help="退出原因为“其他”时必填。"),
+        Column("月保障金", "monthly_amount", "money", help="全户每月的保障金（元）。"),
+        Column("保障人数", "people_covered", "count", help="该保障金覆盖的人数。"),
+        Column("单人户依据", "single_person_basis", max_length=40, help="如“一级肢体残疾”。"),
+    ),
+)
+
+APPLICATIONS = Sheet(
+    name="申请记录",
+    help="每行一次低保、低保边缘或特困申请。某户在本表中出现时，该户的申请记录以本表为准。",
+    columns=(
+        Column("户编号", "code", required=True, max_length=30, text_format=True),
+        Column(
+            "申请类别", "kind", "choice", required=True, choices=_choices(AssistanceRecord.Kind)
+        ),
+        Column("申请日期", "applied_on", "date", required=True),
+        Column("结果", "outcome", "choice", required=True, choices=_choices(Application.Outcome)),
+        Column("决定日期", "decided_on", "date"),
+        Column("原因", "reason", max_length=200, help="未通过的须写明原因（回头看需要）。"),
+    ),
+)
+
+SHEETS = (MEMBERS, INCOMES, ASSETS, EXPENSES, ASSISTANCE, APPLICATIONS)
+CHILD_SHEETS = {
+    INCOMES.name: Income,
+    ASSETS.name: Asset,
+    EXPENSES.name: Expense,
+    ASSISTANCE.name: AssistanceRecord,
+    APPLICATIONS.name: Application,
+}
 
 HOUSEHOLD_KEYS = (
     "village",

@@ -90,10 +90,11 @@ class Importer:
 
     # -- reading ------------------------------------------------------------------------------
     def read(self, workbook, *, max_rows: int, progress=None) -> None:
+        present = {spec.name for spec in C.SHEETS if find_sheet(workbook, spec.name) is not None}
         for spec in C.SHEETS:
             ws = find_sheet(workbook, spec.name)
             if ws is None:
-                if spec.required:
+                if spec.required and not present:
                     self.errors.append(
                         RowError(
                             spec.name, None, "", "缺少工作表“家庭成员”，请使用系统提供的导入模板。"

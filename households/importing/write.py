@@ -8,13 +8,16 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from xixin_dibao.audit import household_id_of, record_bulk_create, snapshot
 from xixin_dibao.models import AuditEvent
 
+from ..assistance import refresh_current
 from ..idnumber import birth_date_from_id, sex_from_id
-from ..models import Asset, Expense, Household, Income, Member
+from ..models import Application, Asset, AssistanceRecord, Expense, Household, Income, Member
+from ..register import APPLICATION_FIELDS, RECORD_FIELDS
 from ..services import schedule_rescreen_many
 from . import columns as C
 from .validate import Importer, MemberDraft, chunks
@@ -33,7 +36,12 @@ CHILD_KEYS = {
         "note",
     ),
     Expense: ("kind", "amount", "note"),
+    AssistanceRecord: ("member_id", *RECORD_FIELDS),
+    Application: APPLICATION_FIELDS,
 }
+# How a row finds its household: records of a person go through the member.
+HOUSEHOLD_PATH = {AssistanceRecord: "member__household_id"}
+EXTRA_FIELDS = {AssistanceRecord: {"source": AssistanceRecord.Source.IMPORT}}
 
 
 @dataclass
@@ -177,19 +185,23 @@ class Writer:
 
     def children(self, sheet_name: str, model) -> None:
         keys = CHILD_KEYS[model]
+        path = HOUSEHOLD_PATH.get(model, "household_id")
         wanted: dict[int, list] = defaultdict(list)
         for d in self.imp.children[sheet_name]:
             household = self.imp.households.get(d.code)
             household_pk = household.existing.pk if household else self.imp.existing[d.code].pk
-            obj = model(household_id=household_pk, **d.fields)
+            obj = model(**d.fields, **EXTRA_FIELDS.get(model, {}))
+            if path == "household_id":
+                obj.household_id = household_pk
             if "member_id" in keys:
                 member = d.member.instance if isinstance(d.member, MemberDraft) else d.member
-                obj.member_id = member.pk if member is not None else None
+                obj.member = member
             wanted[household_pk].append(obj)
         current: dict[int, list] = defaultdict(list)
         for chunk in chunks(sorted(wanted)):
-            for obj in model.objects.filter(household_id__in=chunk).order_by("pk"):
-                current[obj.household_id].append(obj)
+            rows = model.objects.filter(**{f"{path}__in": chunk}).annotate(hh=F(path))
+            for obj in rows.order_by("pk"):
+                current[obj.hh].append(obj)
         new, gone = [], []
         for household_pk, objs in wanted.items():
             have = Counter(
@@ -218,6 +230,8 @@ class Writer:
         for chunk in chunks([o.pk for o in gone], BATCH):
             model.objects.filter(pk__in=chunk).delete()
         self._create(model, new, what)
+        if model is AssistanceRecord:
+            refresh_current(wanted)
         self.summary.rows_created[sheet_name] = len(new)
         self.summary.rows_deleted[sheet_name] = len(gone)
 

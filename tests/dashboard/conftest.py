@@ -112,6 +112,11 @@ EXPECTED_A = {
     "now_persons": 5,
     "baseline_households": 3,
     "baseline_persons": 7,
+    # From the register (records active on 2021-12-31): H1 3 + H4 1 + H5 2 people; the entered
+    # 7 persons differ, so the village is marked.
+    "baseline_computed_households": 3,
+    "baseline_computed_persons": 6,
+    "baseline_mismatch": 1,
     "net_households": -1,
     "net_persons": -2,
     "cases": 4,
@@ -161,6 +166,9 @@ EXPECTED_B = {
     "now_persons": 4,
     "baseline_households": 3,
     "baseline_persons": 5,
+    # H6 1 + H8 2 + H9 2 (the spouse who died in 2022 was covered at end-2021): agrees.
+    "baseline_computed_households": 3,
+    "baseline_computed_persons": 5,
     "net_persons": -1,
     "cases": 4,
     "cases_current_recipient": 3,

@@ -18,6 +18,8 @@ HEADERS = {
     C.INCOMES.name: INCOME_HEADERS,
     C.ASSETS.name: ASSET_HEADERS,
     C.EXPENSES.name: EXPENSE_HEADERS,
+    C.ASSISTANCE.name: [c.header for c in C.ASSISTANCE.columns],
+    C.APPLICATIONS.name: [c.header for c in C.APPLICATIONS.columns],
 }
 
 

@@ -104,7 +104,8 @@ def test_facts_map_members_incomes_assets_histories_and_groups(campaign, village
     assert by_name["张大"].on_marginal and not by_name["张大"].on_dibao
     assert facts.currently_marginal
     assert facts.dibao_exit_dates == (date(2021, 6, 30),)
-    assert facts.refused_application_dates == (date(2022, 3, 1),)  # the 边缘 refusal is not 低保
+    # 回头看 covers refused 低保 and 低保边缘 applications alike (issue 16 point 4).
+    assert facts.refused_application_dates == (date(2022, 3, 1), date(2022, 4, 1))
     kinds = {i.kind: i for i in facts.incomes}
     assert kinds["basic_pension"].member_key is None
     assert kinds["wage"].amount == Decimal("12000")

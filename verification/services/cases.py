@@ -4,7 +4,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from households.models import Application, AssistanceRecord, Household
+from households import register
+from households.models import AssistanceRecord, Household
+from xixin_dibao import clock
 from xixin_dibao.audit import record_bulk_create, record_change
 from xixin_dibao.models import AuditEvent
 
@@ -17,12 +19,8 @@ from .guards import GUARDS
 from .relatives import register_relatives
 
 S = State
-CURRENT_KINDS = (
-    AssistanceRecord.Kind.DIBAO,
-    AssistanceRecord.Kind.DIBAO_SINGLE,
-    AssistanceRecord.Kind.MARGINAL,
-)
-DIBAO_KINDS = (AssistanceRecord.Kind.DIBAO, AssistanceRecord.Kind.DIBAO_SINGLE)
+CURRENT_KINDS = register.CURRENT_KINDS
+DIBAO_KINDS = register.DIBAO_KINDS
 
 
 # ---- the one transition service -----------------------------------------------------------
@@ -115,17 +113,7 @@ def _scope_ids(campaign, households=None) -> dict[int, str]:
     if candidates is not None:
         for hid in households.filter(pk__in=candidates).values_list("pk", flat=True):
             sources[hid] = Case.Source.NEW_CANDIDATE
-    exits = AssistanceRecord.objects.filter(
-        kind__in=DIBAO_KINDS,
-        end_date__gte=campaign.lookback_since,
-        member__household__in=households,
-    ).values_list("member__household_id", flat=True)
-    refused = Application.objects.filter(
-        outcome=Application.Outcome.REFUSED,
-        applied_on__gte=campaign.lookback_since,
-        household__in=households,
-    ).values_list("household_id", flat=True)
-    for hid in [*exits, *refused]:
+    for hid in register.lookback_household_ids(campaign, clock.today(), households):
         sources[hid] = Case.Source.LOOKBACK
     current = AssistanceRecord.objects.filter(
         end_date__isnull=True, kind__in=CURRENT_KINDS, member__household__in=households

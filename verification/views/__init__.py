@@ -13,6 +13,7 @@ from .cases import (
     receipt_scan,
     visit_scan,
 )
+from .confirmation import confirmation_list, confirmation_reverse
 from .oversight import bulletin_detail, notification_list, relative_list
 from .refusals import (
     refusal,
@@ -40,6 +41,8 @@ from .review import (
 )
 
 __all__ = [
+    "confirmation_list",
+    "confirmation_reverse",
     "bulletin_detail",
     "case_detail",
     "case_list",

@@ -1,5 +1,8 @@
-"""Write fixtures/demo.json: the demo township's synthetic households (fixed seed, explicit pks)."""
+"""Write fixtures/demo.json (the demo township's synthetic households, fixed seed, explicit pks)
+and fixtures/demo_caseload.xlsx (their assistance records and applications, imported by load_demo
+through the household import)."""
 
+import io
 import json
 from pathlib import Path
 
@@ -9,6 +12,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
 from households import synthetic
+from households.demo_caseload import (
+    CASELOAD_FILE,
+    CASELOAD_TABLES,
+    caseload_rows,
+    caseload_workbook,
+    read_caseload,
+)
 
 DEMO_SEED = 20221025  # the date of 洗府发〔2022〕156号
 # One "|"-separated entry per household: its features (see households/synthetic.py), and for
@@ -93,7 +103,7 @@ def build_demo(villages: list[dict], *, seed: int = DEMO_SEED) -> list[dict]:
 def fixture_objects(rows: dict[str, list[dict]]) -> list[dict]:
     """loaddata objects in foreign-key order: {"model", "pk", "fields"} with field names."""
     objects = []
-    for table in synthetic.TABLES:
+    for table in (t for t in synthetic.TABLES if t not in CASELOAD_TABLES):
         model = apps.get_model("households", table)
         fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         for row in rows[table]:
@@ -102,13 +112,13 @@ def fixture_objects(rows: dict[str, list[dict]]) -> list[dict]:
     return objects
 
 
-def render() -> tuple[str, list[dict]]:
+def render() -> tuple[str, list[dict], dict]:
     fixtures = Path(settings.BASE_DIR) / "fixtures"
     reference = json.loads((fixtures / "reference.json").read_text(encoding="utf-8"))
     households = build_demo(demo_villages(reference))
     rows = synthetic.flatten(households, dict.fromkeys(synthetic.TABLES, 1))
     text = json.dumps(fixture_objects(rows), cls=DjangoJSONEncoder, ensure_ascii=False, indent=1)
-    return text + "\n", households
+    return text + "\n", households, caseload_rows(rows)
 
 
 class Command(BaseCommand):
@@ -120,12 +130,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, output=None, check=False, **options):
         path = Path(output or Path(settings.BASE_DIR) / "fixtures" / "demo.json")
-        text, households = render()
+        text, households, caseload = render()
+        caseload_path = path.with_name(CASELOAD_FILE.name)
         if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
+            stale = not path.exists() or path.read_text(encoding="utf-8") != text
+            fresh = read_caseload(io.BytesIO(caseload_workbook(caseload)))
+            stale = stale or not caseload_path.exists() or read_caseload(caseload_path) != fresh
+            if stale:
                 raise CommandError(f"{path} 不是最新，请运行 python manage.py build_demo_fixture。")
             self.stdout.write(f"{path} 已是最新。")
             return
         path.write_text(text, encoding="utf-8")
+        caseload_path.write_bytes(caseload_workbook(caseload))
         people = sum(len(hh["members"]) for hh in households)
         self.stdout.write(f"已写入 {path}：{len(households)} 户、{people} 人。")

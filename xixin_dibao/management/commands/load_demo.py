@@ -7,6 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from households.demo_caseload import load_demo_registry
 from households.models import Household, Village
 from xixin_dibao.models import Role, User
 
@@ -34,10 +35,11 @@ class Command(BaseCommand):
             raise CommandError("生产环境不能载入演示账户。请用 createsuperuser 交互创建管理员。")
         fixtures = Path(settings.BASE_DIR) / "fixtures"
         call_command("loaddata", str(fixtures / "reference.json"), verbosity=0)
-        demo = fixtures / "demo.json"
-        fresh = demo.exists() and not Household.objects.exists()
+        fresh = (fixtures / "demo.json").exists() and not Household.objects.exists()
         if fresh:
-            call_command("loaddata", str(demo), verbosity=0)
+            # The caseload (救助记录, 申请记录) goes in through the household import, as a
+            # township's own file does.
+            load_demo_registry()
         reveal = Permission.objects.get(codename="reveal_id_number")
         for username, last, first, role, village_code, can_reveal in DEMO_USERS:
             user, created = User.objects.get_or_create(
