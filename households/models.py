@@ -456,7 +456,7 @@ class AssistanceRecord(models.Model):
         "退出原因说明", max_length=200, blank=True, default="", db_default=""
     )
     monthly_amount = models.DecimalField(
-        "月保障金（元/户）", max_digits=8, decimal_places=2, null=True, blank=True
+        "月保障金（元/人）", max_digits=8, decimal_places=2, null=True, blank=True
     )
     people_covered = models.PositiveSmallIntegerField("保障人数", null=True, blank=True)
     source = models.CharField(

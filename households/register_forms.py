@@ -17,7 +17,7 @@ class RecordForm(forms.ModelForm):
         widgets = {"start_date": DATE, "end_date": DATE}
         help_texts = {
             "end_date": "仍在享受的留空；终止日期为停止享受的第一天。",
-            "monthly_amount": "全户每月的保障金（元）。",
+            "monthly_amount": "本人每月的保障金（元/人，差额法：标准减人均收入）。",
             "single_person_basis": "单人户填写依据，如“一级肢体残疾”。",
         }
 

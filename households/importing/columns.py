@@ -483,7 +483,12 @@ ASSISTANCE = Sheet(
             choices=tuple(c for c in _choices(AssistanceRecord.ExitReason) if c[0]),
         ),
         Column("退出原因说明", "exit_note", max_length=200, help="退出原因为“其他”时必填。"),
-        Column("月保障金", "monthly_amount", "money", help="全户每月的保障金（元）。"),
+        Column(
+            "月保障金",
+            "monthly_amount",
+            "money",
+            help="本人每月的保障金（元/人，差额法：标准减人均收入）。",
+        ),
         Column("保障人数", "people_covered", "count", help="该保障金覆盖的人数。"),
         Column("单人户依据", "single_person_basis", max_length=40, help="如“一级肢体残疾”。"),
     ),

@@ -63,7 +63,12 @@ ROSTER = C.Sheet(
             choices=C._choices(AssistanceRecord.Kind),
         ),
         C.Column("起始日期", "start_date", "date", required=True, help="本次享受的起始日期。"),
-        C.Column("月保障金", "monthly_amount", "money", help="全户每月的保障金（元）。"),
+        C.Column(
+            "月保障金",
+            "monthly_amount",
+            "money",
+            help="本人每月的保障金（元/人，差额法：标准减人均收入）。",
+        ),
         C.Column("保障人数", "people_covered", "count"),
         C.Column("单人户依据", "single_person_basis", max_length=40),
         C.Column("住址", "address", max_length=200),

@@ -54,6 +54,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='assistancerecord',
             name='monthly_amount',
-            field=models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='月保障金（元/户）'),
+            field=models.DecimalField(blank=True, decimal_places=2, max_digits=8, null=True, verbose_name='月保障金（元/人）'),
         ),
     ]

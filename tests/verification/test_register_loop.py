@@ -93,7 +93,7 @@ def test_confirming_an_inclusion_opens_dibao_for_each_member_from_the_campaign_d
     records = AssistanceRecord.objects.filter(member__household=reported.household)
     assert records.count() == 2
     assert {(r.kind, r.start_date, r.monthly_amount, r.people_covered) for r in records} == {
-        ("dibao", date(2023, 1, 1), Decimal("300.00"), 2)  # 次月1日, the campaign's default
+        ("dibao", date(2023, 1, 1), Decimal("150.00"), 2)  # 次月1日; each person's share
     }
     assert set(records.values_list("campaign", flat=True)) == {reported.campaign_id}
     assert confirmation.effects["opened"] == sorted(records.values_list("pk", flat=True))
@@ -341,7 +341,7 @@ def test_caseload_in_approvals_out_the_register_closes_the_loop(settings, office
         record = AssistanceRecord.objects.get(member__household=household)
         decision = items[household.pk]
         decision.refresh_from_db()
-        assert record.monthly_amount == decision.monthly_amount > 0
+        assert record.monthly_amount == decision.monthly_amount > 0  # one person: share = all
         assert record.start_date == date(2023, 1, 1)
     assert roster_new(office_user) == {"戊一", "己一"}
     after = dashboard.compute(campaign, date(2022, 12, 1))["total"]

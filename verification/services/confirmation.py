@@ -8,6 +8,7 @@ written reason, which undoes exactly what it wrote.
 """
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -29,6 +30,7 @@ AUTO_EXIT = "auto_exit"
 CONFIRMABLE_STATES = (State.REPORTED, State.AUTO_EXIT, State.ARCHIVED)
 OUTCOME_LABELS = {**dict(D.choices), AUTO_EXIT: "视为自动退出"}
 MIN_REASON = 4
+CENT = Decimal("0.01")
 
 
 def confirmable_cases(campaign):
@@ -126,7 +128,7 @@ def _write_register(actor, case, decision, outcome, start, exit_reason, summary)
             members=co_resident_members(case),
             kind=AssistanceRecord.Kind.DIBAO,
             start_date=start,
-            monthly_amount=decision.monthly_amount,
+            monthly_amount=per_person(decision),
             people_covered=decision.counted_members,
             campaign=case.campaign,
             summary=summary,
@@ -162,6 +164,13 @@ def _write_register(actor, case, decision, outcome, start, exit_reason, summary)
             summary=summary,
         )
     return {"opened": [], "changed": []}  # 维持, 不予纳入: the register does not change
+
+
+def per_person(decision: ReviewDecision) -> Decimal | None:
+    """The register holds each person's share (元/人): the decided household amount ÷ people."""
+    if decision.monthly_amount is None or not decision.counted_members:
+        return decision.monthly_amount
+    return (decision.monthly_amount / decision.counted_members).quantize(CENT, ROUND_HALF_UP)
 
 
 @transaction.atomic
