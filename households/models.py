@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from xixin_dibao import clock
+
 from .idnumber import birth_date_from_id, sex_from_id
 
 
@@ -280,8 +282,8 @@ class Household(models.Model):
     assistance_now = models.CharField(
         "当前救助", max_length=100, blank=True, default="", editable=False
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = clock.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = clock.DateTimeField("更新时间", auto_now=True)
 
     objects = HouseholdQuerySet.as_manager()
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from households.models import Asset, Household, Income, Member
 from xixin_dibao import clock
@@ -131,7 +130,7 @@ def record_data_match(
         for name in FIELDS:
             setattr(result, name, row.get(name, getattr(result, name)))
         result.origin = DataMatchResult.Origin.MANUAL
-        result.entered_by, result.entered_at = actor, timezone.now()
+        result.entered_by, result.entered_at = actor, clock.now()
         result.save()
         after = snapshot(result)
         if before != after:
@@ -243,7 +242,7 @@ def _write(pairs, *, actor) -> ImportSummary:
     existing = {
         (r.case_id, r.member_id): r for r in DataMatchResult.objects.filter(case_id__in=case_ids)
     }
-    now = timezone.now()
+    now = clock.now()
     created, updated, updates_audit = [], [], []
     for case, member, values in pairs:
         result = existing.get((case.pk, member.pk))

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from households.models import AssistanceRecord
+from xixin_dibao import clock
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
 
@@ -183,7 +183,7 @@ def decide_case(
         item.per_capita_income_monthly, item.income_source = basis.per_capita_monthly, basis.source
     if pays_benefit(decision, case):
         _set_amount(item)
-    item.decided_by, item.decided_at, item.is_current = actor, timezone.now(), True
+    item.decided_by, item.decided_at, item.is_current = actor, clock.now(), True
     item.save()
     if item.is_negative and not item.notice_number:
         item.notice_number = f"洗民不符告〔{case.campaign.year}〕{item.pk}号"

@@ -15,6 +15,8 @@ from .cases import (
 )
 from .oversight import bulletin_detail, notification_list, relative_list
 from .refusals import (
+    auto_exit_confirm,
+    auto_exit_reverse,
     refusal,
     refusal_delivery,
     refusal_exception,
@@ -40,6 +42,8 @@ from .review import (
 )
 
 __all__ = [
+    "auto_exit_confirm",
+    "auto_exit_reverse",
     "bulletin_detail",
     "case_detail",
     "case_list",
