@@ -570,6 +570,10 @@ class Asset(models.Model):
     recent_purchase = models.BooleanField("近一年内购置", default=False)
     employs_others = models.BooleanField("雇佣他人", default=False)
     note = models.CharField("说明", max_length=200, blank=True)
+    # 信息比对 rows are written by the data-match findings, never by the declaration forms.
+    source = models.CharField(
+        "来源", max_length=20, choices=Income.Source.choices, default=Income.Source.DECLARED
+    )
 
     class Meta:
         verbose_name = "财产"

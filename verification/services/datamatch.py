@@ -24,6 +24,7 @@ from .common import (
     require_data_entry_state,
     require_verification_open,
 )
+from .findings import apply_findings
 
 FIELDS = (
     "matched_on",
@@ -60,8 +61,9 @@ class ImportSummary:
 
 def declared_for(household: Household) -> matching.Declared:
     """Total the household's declared assets and incomes (two queries)."""
-    assets = list(household.assets.all())
-    incomes = list(household.incomes.all())
+    # What the household declared: not the 信息比对 rows the findings themselves wrote.
+    assets = list(household.assets.exclude(source=Income.Source.DATA_MATCH))
+    incomes = list(household.incomes.exclude(source=Income.Source.DATA_MATCH))
     pension = sum(
         (i.amount / (i.period_months or 12) for i in incomes if i.kind in PENSION_KINDS),
         Decimal("0"),
@@ -143,6 +145,7 @@ def record_data_match(
                 summary=f"录入信息比对结果：{member.name}",
             )
         saved.append(result)
+    apply_findings(case_ids=[case.pk], actor=actor)
     return saved
 
 
@@ -261,6 +264,7 @@ def _write(pairs, *, actor) -> ImportSummary:
         updated, [*FIELDS, "origin", "entered_by", "entered_at"], batch_size=500
     )
     Case.objects.filter(pk__in=case_ids).update(version=F("version") + 1)
+    apply_findings(case_ids=case_ids, actor=actor)
     record_bulk_create(actor=actor, objs=created, summary="导入信息比对结果")
     AuditEvent.objects.bulk_create(
         [

@@ -90,6 +90,9 @@ def _meeting_page(request, meeting, bound=None):
                     id_number__in=numbers, household__in=[i.case.household_id for i in items]
                 ).values_list("household_id", flat=True)
             )
+    verdicts = services.screening_link.verdict_summaries(
+        meeting.campaign, [i.case.household_id for i in items]
+    )
     rows = []
     for item in items:
         form = None
@@ -98,7 +101,14 @@ def _meeting_page(request, meeting, bound=None):
                 form = bound[1]
             else:
                 form = DecisionForm(initial={"version": item.case.version}, prefix=f"item{item.pk}")
-        rows.append({"item": item, "form": form, "recused": item.case.household_id in recused})
+        rows.append(
+            {
+                "item": item,
+                "form": form,
+                "recused": item.case.household_id in recused,
+                "verdict": verdicts.get(item.case.household_id),
+            }
+        )
     return render(request, "verification/meeting_detail.html", {"meeting": meeting, "rows": rows})
 
 
