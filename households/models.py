@@ -136,6 +136,13 @@ class Campaign(models.Model):
         help_text="待县民政局确认（参考外地 30%）。",
     )
     income_period_months = models.PositiveSmallIntegerField("收入计算期（月）", default=12)
+    benefit_rounding = models.CharField(
+        "月保障金取整单位",
+        max_length=4,
+        choices=[("yuan", "元"), ("jiao", "角"), ("fen", "分")],
+        default="yuan",
+        help_text="差额法月保障金四舍五入到元、角或分；研判、审核决定、公示、花名册、档案一致使用。",
+    )
     minimum_wage_monthly = models.DecimalField(
         "最低工资标准（元/月，用于无收入证明的稳定就业人员）",
         max_digits=8,

@@ -114,6 +114,7 @@ _SAME_NAME = (
     "single_person_since",
     "covid_months_without_income",
     "elderly_age",
+    "benefit_rounding",
 )
 
 

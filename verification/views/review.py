@@ -159,7 +159,7 @@ def meeting_decide(request, pk, item_pk):
             ),
         )
         if done:
-            amount = f"，月保障金 {item.monthly_amount} 元" if item.monthly_amount else ""
+            amount = f"，月保障金 {item.monthly_amount:,.2f} 元" if item.monthly_amount else ""
             messages.success(
                 request,
                 f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}。",
