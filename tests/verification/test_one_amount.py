@@ -102,3 +102,12 @@ def test_the_six_places_show_one_amount(
         assert f"测算月保障金 {shown} 元/户" in page
         assert f"月保障金 {shown} 元/户" in agenda
         assert shown in board
+
+
+@pytest.mark.parametrize("rounding", ["yuan", "jiao", "fen"])
+def test_the_rounding_unit_survives_the_policy_snapshot(rounding, campaign):
+    from screening.registry import policy_from_campaign, policy_from_dict, policy_to_dict
+
+    campaign.benefit_rounding = rounding
+    policy = policy_from_campaign(campaign, as_of=date(2022, 11, 10))
+    assert policy_from_dict(policy_to_dict(policy)) == policy
