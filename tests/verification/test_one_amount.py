@@ -4,11 +4,13 @@ Every household of the table goes the whole way (screen → meeting decision →
 rounding unit; the amount stored at each step and printed on each page must be the same.
 """
 
+import io
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
 from screening import services as screening
 from screening.models import ScreeningResult
@@ -16,7 +18,13 @@ from tests.factories import IncomeFactory
 from tests.screening.factories import family
 from tests.verification.factories import CaseFactory
 from verification.models import PublicNoticeEntry, ReviewDecision
-from verification.services import create_meeting, create_public_notice, decide_case
+from verification.services import (
+    create_meeting,
+    create_public_notice,
+    decide_case,
+    render_minutes,
+    render_public_notice,
+)
 from verification.states import State
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +99,14 @@ def test_the_six_places_show_one_amount(
         )
     )
     assert posted == python
+
+    if rounding == "yuan":  # the printed papers (the dossier files these PDFs) say the same
+        minutes, board_pdf = render_minutes(meeting), render_public_notice(notice)
+        for pdf, label in ((minutes, "月保障金（元/户）"), (board_pdf, "月保障金（元/户）")):
+            text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+            assert label in text.replace("\n", "")
+            for amount in python.values():
+                assert f"{amount:,.2f}" in text
 
     client = client_for(office_user)
     agenda = client.get(meeting.get_absolute_url()).content.decode()
