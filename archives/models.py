@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from xixin_dibao import clock
+
 
 class DocumentKind(models.TextChoices):
     """Dossier document kinds, in the approval-set order (rules.md §6, suggested dossier order)."""
@@ -83,7 +85,7 @@ class DossierDocument(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = clock.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "档案材料"
@@ -119,7 +121,7 @@ class Dossier(models.Model):
     page_count = models.PositiveIntegerField("总页数")
     content_signature = models.CharField("内容指纹", max_length=64, db_index=True)
     toc = models.JSONField("卷内目录", default=list)
-    built_at = models.DateTimeField("生成时间", auto_now_add=True)
+    built_at = clock.DateTimeField("生成时间", auto_now_add=True)
     built_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="生成人",

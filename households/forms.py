@@ -3,7 +3,7 @@
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
-from . import idnumber
+from . import idnumber, validation
 from .models import Asset, Expense, Household, Income, Member, PriorityGroup, VillageGroup
 
 
@@ -70,8 +70,8 @@ class HouseholdForm(forms.ModelForm):
         village, group = data.get("village"), data.get("group")
         if village and group and group.village_id != village.pk:
             self.add_error("group", "所选村民组不属于该村。")
-        if data.get("risk_cleared") and not data.get("monitoring_type"):
-            self.add_error("risk_cleared", "只有监测户才能标记“风险已消除”。")
+        for name, message in validation.household_problems(data):
+            self.add_error(name, message)
         return data
 
 
@@ -136,8 +136,8 @@ class MemberForm(forms.ModelForm):
             and data.get("exclusion") == "other"
         ):
             self.add_error("exclusion_note", "选择“其他”时请注明不计入的原因。")
-        if data.get("disability_kind") and not data.get("disability_grade"):
-            self.add_error("disability_grade", "请填写残疾等级。")
+        for name, message in validation.member_problems(data):
+            self.add_error(name, message)
         return data
 
 

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from xixin_dibao import clock
+
 from .idnumber import birth_date_from_id, sex_from_id
 
 
@@ -134,6 +136,13 @@ class Campaign(models.Model):
         help_text="待县民政局确认（参考外地 30%）。",
     )
     income_period_months = models.PositiveSmallIntegerField("收入计算期（月）", default=12)
+    benefit_rounding = models.CharField(
+        "月保障金取整单位",
+        max_length=4,
+        choices=[("yuan", "元"), ("jiao", "角"), ("fen", "分")],
+        default="yuan",
+        help_text="差额法月保障金四舍五入到元、角或分；研判、审核决定、公示、花名册、档案一致使用。",
+    )
     minimum_wage_monthly = models.DecimalField(
         "最低工资标准（元/月，用于无收入证明的稳定就业人员）",
         max_digits=8,
@@ -287,8 +296,8 @@ class Household(models.Model):
     assistance_now = models.CharField(
         "当前救助", max_length=100, blank=True, default="", editable=False
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = clock.DateTimeField("登记时间", auto_now_add=True)
+    updated_at = clock.DateTimeField("更新时间", auto_now=True)
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -604,6 +613,10 @@ class Asset(models.Model):
     recent_purchase = models.BooleanField("近一年内购置", default=False)
     employs_others = models.BooleanField("雇佣他人", default=False)
     note = models.CharField("说明", max_length=200, blank=True)
+    # 信息比对 rows are written by the data-match findings, never by the declaration forms.
+    source = models.CharField(
+        "来源", max_length=20, choices=Income.Source.choices, default=Income.Source.DECLARED
+    )
 
     class Meta:
         verbose_name = "财产"

@@ -147,6 +147,7 @@ class CampaignPolicy:
     exempt_vehicle_kinds: frozenset[str] = DEFAULT_EXEMPT_VEHICLE_KINDS
     excluded_income_kinds: frozenset[str] = DEFAULT_EXCLUDED_INCOME_KINDS
     child_age: int = 16  # 《特困人员认定办法》第五条: under 16 has no work capacity
+    benefit_rounding: str = "yuan"  # the monthly benefit's unit: yuan / jiao / fen (benefit.py)
 
     def __post_init__(self) -> None:
         _require(self.dibao_standard_annual > 0, "低保标准必须大于0")

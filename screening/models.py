@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+
+from xixin_dibao import clock
 
 from .rules import OUTCOME_LABELS, Outcome
 
@@ -47,7 +48,7 @@ class ScreeningRun(models.Model):
     as_of = models.DateField("研判基准日")
     ruleset_version = models.CharField("规则版本", max_length=20)
     params = models.JSONField("政策参数快照", default=dict)
-    started_at = models.DateTimeField("开始时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", default=clock.now)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
     household_count = models.PositiveIntegerField("研判户数", default=0)
     evaluated_count = models.PositiveIntegerField("重新计算户数", default=0)
@@ -139,7 +140,7 @@ class ScreeningResult(models.Model):
     data = models.JSONField("研判明细", default=dict)
     fingerprint = models.CharField("输入摘要", max_length=40, blank=True, default="")
     is_current = models.BooleanField("当前结果", default=True)
-    created_at = models.DateTimeField("研判时间", default=timezone.now)
+    created_at = models.DateTimeField("研判时间", default=clock.now)
     # The household's village and household codes when it was screened: the queue's default
     # order without joining the registry. Part of the screening fingerprint, so a changed code
     # makes a new current result.

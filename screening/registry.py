@@ -117,6 +117,7 @@ _SAME_NAME = (
     "single_person_since",
     "covid_months_without_income",
     "elderly_age",
+    "benefit_rounding",
 )
 
 
@@ -170,6 +171,7 @@ _INT_FIELDS = frozenset(
 )
 _DATE_FIELDS = frozenset({"lookback_since", "single_person_since", "as_of"})
 _SET_FIELDS = frozenset({"exempt_vehicle_kinds", "excluded_income_kinds"})
+_TEXT_FIELDS = frozenset({"benefit_rounding"})
 
 
 def policy_from_dict(data: dict) -> CampaignPolicy:
@@ -185,6 +187,8 @@ def policy_from_dict(data: dict) -> CampaignPolicy:
             value = date.fromisoformat(value)
         elif f.name in _SET_FIELDS:
             value = frozenset(value)
+        elif f.name in _TEXT_FIELDS:
+            value = str(value)
         else:
             value = Decimal(value)
         values[f.name] = value

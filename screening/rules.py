@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from .benefit import monthly_benefit
 from .facts import (
     CENT,
     COUNTED_INCOME_KIND_LABELS,
@@ -542,9 +543,12 @@ def _benefit(case: _Case) -> tuple[Decimal, Reason]:
     n = case.comp.member_count
     standard = case.policy.dibao_standard_annual / MONTHS_PER_YEAR
     income = max(case.pci, Decimal("0")) / MONTHS_PER_YEAR
-    # (annual gap × n) ÷ 12 is the same amount; dividing last keeps a half yuan exact.
-    gap = (case.policy.dibao_standard_annual - max(case.pci, Decimal("0"))) * n
-    amount = (gap / MONTHS_PER_YEAR).quantize(Decimal("1"), ROUND_HALF_UP)
+    amount = monthly_benefit(
+        standard_annual=case.policy.dibao_standard_annual,
+        income_annual=case.pci,
+        members=n,
+        rounding=case.policy.benefit_rounding,
+    )
     message = f"月保障金 =（月标准 {_yuan(standard)} 元 − 人均月收入 {_yuan(income)} 元）× {n} 人 ≈ {amount} 元"
     nums = {"standard_monthly": str(_cent(standard)), "income_monthly": str(_cent(income))}
     nums |= {"members": str(n), "monthly_amount": str(amount)}

@@ -22,7 +22,6 @@ from functools import partial
 from django.db import connection, transaction
 from django.db.models import Count, F, JSONField, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.sql import InsertQuery
-from django.utils import timezone
 
 from households import register
 from households.models import Campaign, Household
@@ -175,7 +174,7 @@ class _Context:
         self.tag = hashlib.blake2b(same.encode(), digest_size=4).hexdigest()
         self.run = run
         self.force = force
-        self.now = timezone.now()
+        self.now = clock.now()
         self.outcomes: Counter = Counter()
         self.evaluated = self.changed = self.done = 0
 
@@ -498,7 +497,7 @@ def _start_run(ctx: _Context, *, scope, village, actor, job) -> ScreeningRun:
 
 def _finish_run(ctx: _Context, actor) -> ScreeningRun:
     run = ctx.run
-    run.finished_at = timezone.now()
+    run.finished_at = clock.now()
     run.household_count = ctx.done
     run.evaluated_count = ctx.evaluated
     run.changed_count = ctx.changed

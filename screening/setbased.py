@@ -39,6 +39,7 @@ from django.db import connection, transaction
 
 from households.models import Application, Asset, AssistanceRecord
 
+from .benefit import rounding_places
 from .facts import (
     DISABILITY_KINDS,
     INCOME_KIND_LABELS,
@@ -156,6 +157,7 @@ def _params(policy: CampaignPolicy) -> dict:
         "tuopin_screen": policy.tuopin_income_screen,
         "share": policy.rigid_expense_share,
         "months": MONTHS_PER_YEAR,
+        "benefit_places": rounding_places(policy.benefit_rounding),
         "exclusions": sorted(MEMBER_EXCLUSION_LABELS),
         "capacities": sorted(WORK_CAPACITIES),
         "disabilities": sorted(DISABILITY_KINDS),
@@ -456,7 +458,8 @@ decided AS (
 verdicts AS (
     SELECT id, village_code, household_code, outcome, pci_fen * 0.01 AS pci, n,
            CASE WHEN outcome = %(dibao)s THEN
-               round((%(std)s - greatest(pci_fen, 0) * 0.01) * n / %(months)s, 0)
+               round((%(std)s - greatest(pci_fen, 0) * 0.01) * n / %(months)s,
+                     %(benefit_places)s)
            END AS monthly_amount,
            (pci_fen IS NOT NULL AND (pci_fen BETWEEN %(std_near_from)s AND %(std_near_to)s
                                      OR pci_fen BETWEEN %(line_near_from)s AND %(line_near_to)s))

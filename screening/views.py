@@ -10,12 +10,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from households.models import Campaign, Village
 from households.views import get_visible_household
-from xixin_dibao import jobs
+from xixin_dibao import clock, jobs
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent, Job
 
@@ -114,7 +113,7 @@ def export(request):
         return _no_campaign(request, "导出研判队列")
     form, data, base = queue_results(user=request.user, campaign=campaign, params=request.GET)
     results = order_queue(filter_queue(base, data), data.get("sort", ""))
-    title = f"{campaign.name} 研判队列（导出于 {timezone.localtime():%Y-%m-%d %H:%M}）"
+    title = f"{campaign.name} 研判队列（导出于 {clock.now():%Y-%m-%d %H:%M}）"
     if results.count() > EXPORT_SYNC_LIMIT:
         job = jobs.start_job(
             kind="screening_export",
@@ -133,7 +132,7 @@ def export(request):
         summary=f"导出研判队列 {rows} 户",
         model="screening.ScreeningResult",
     )
-    name = f"研判队列_{timezone.localdate():%Y%m%d}.xlsx"
+    name = f"研判队列_{clock.today():%Y%m%d}.xlsx"
     return FileResponse(target, as_attachment=True, filename=name)
 
 

@@ -135,6 +135,26 @@ class ExceptionForm(VersionedForm):
     )
 
 
+class AutoExitForm(VersionedForm):
+    reason = forms.CharField(
+        label="视为自动退出的理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="写明告知书送达、回执交回和期限届满后仍拒不配合的情况。",
+    )
+    confirmed = forms.BooleanField(
+        label="我已核实：该户无特殊情况，告知期限届满仍拒不配合核查",
+        required=False,
+    )
+
+
+class ReversalForm(VersionedForm):
+    reason = forms.CharField(
+        label="撤销自动退出的理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：送达有误、家属已补签核查授权书并配合核查等。将记入办理记录和审计日志。",
+    )
+
+
 class MeetingForm(forms.Form):
     held_on = forms.DateField(label="会议日期", widget=DATE)
     location = forms.CharField(label="地点", max_length=100, required=False)

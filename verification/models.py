@@ -5,7 +5,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+
+from xixin_dibao import clock
 
 from . import states
 
@@ -44,9 +45,9 @@ class Case(models.Model):
     overdue_reason = models.CharField("逾期原因", max_length=100, blank=True)
     overdue_since = models.DateField("逾期日期", null=True, blank=True)
     separately_registered = models.BooleanField("近亲属单独登记备案", default=False)
-    created_at = models.DateTimeField("建档时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-    state_changed_at = models.DateTimeField("状态变更时间", default=timezone.now)
+    created_at = clock.DateTimeField("建档时间", auto_now_add=True)
+    updated_at = clock.DateTimeField("更新时间", auto_now=True)
+    state_changed_at = models.DateTimeField("状态变更时间", default=clock.now)
 
     objects = CaseQuerySet.as_manager()
 
@@ -85,7 +86,7 @@ class CaseTransition(models.Model):
         on_delete=models.SET_NULL,
     )
     actor_name = models.CharField("操作人名称", max_length=150)
-    at = models.DateTimeField("时间", default=timezone.now)
+    at = models.DateTimeField("时间", default=clock.now)
     reason = models.CharField("原因", max_length=500)
 
     class Meta:
@@ -132,7 +133,7 @@ class DataMatchResult(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL
     )
-    entered_at = models.DateTimeField("录入时间", default=timezone.now)
+    entered_at = models.DateTimeField("录入时间", default=clock.now)
 
     class Meta:
         verbose_name = "信息比对结果"
@@ -169,7 +170,7 @@ class HomeVisit(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="录入人", null=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    created_at = clock.DateTimeField("录入时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "入户调查"
@@ -238,7 +239,29 @@ class Refusal(models.Model):
         on_delete=models.SET_NULL,
     )
     exception_at = models.DateTimeField("特殊情况认定时间", null=True, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    # The deadline printed on the notice: no auto-exit before it has passed.
+    reply_by = models.DateField("告知书载明的配合期限", null=True, blank=True)
+    exit_reason = models.TextField("确认自动退出的理由", blank=True)
+    exit_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认自动退出人",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    exit_at = models.DateTimeField("确认自动退出时间", null=True, blank=True)
+    reversal_reason = models.TextField("撤销自动退出的理由", blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销自动退出人",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    reversed_at = models.DateTimeField("撤销自动退出时间", null=True, blank=True)
+    created_at = clock.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "拒不配合核查"
@@ -274,7 +297,7 @@ class ReviewMeeting(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = clock.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "集体研究审核会议"
@@ -382,7 +405,7 @@ class PublicNotice(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = clock.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "张榜公示"
@@ -450,7 +473,7 @@ class Objection(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.SET_NULL
     )
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    created_at = clock.DateTimeField("登记时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "公示异议"
@@ -488,7 +511,7 @@ class RelativeDeclaration(models.Model):
         related_name="+",
         on_delete=models.SET_NULL,
     )
-    created_at = models.DateTimeField("申报时间", auto_now_add=True)
+    created_at = clock.DateTimeField("申报时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "近亲属备案"
@@ -514,7 +537,7 @@ class SeparateRegistration(models.Model):
         RelativeDeclaration, verbose_name="近亲属备案", on_delete=models.CASCADE
     )
     member = models.ForeignKey("households.Member", verbose_name="成员", on_delete=models.CASCADE)
-    registered_at = models.DateTimeField("登记时间", default=timezone.now)
+    registered_at = models.DateTimeField("登记时间", default=clock.now)
 
     class Meta:
         verbose_name = "近亲属单独登记备案"
@@ -547,7 +570,7 @@ class Notification(models.Model):
     body = models.TextField("内容")
     open_count = models.PositiveIntegerField("未完成户数")
     created_on = models.DateField("生成日期")
-    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    created_at = clock.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "截止提醒"
@@ -580,7 +603,7 @@ class Bulletin(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
     )
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = clock.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         verbose_name = "通报草稿"

@@ -65,7 +65,9 @@ TRANSITIONS: dict[tuple[State, State], Rule] = {
     (S.NOTICE_DELIVERED, S.RECEIPT_RETURNED): Rule(
         "登记回执交回民政办", OFFICE_ONLY, "verification:refusal_receipt"
     ),
-    (S.RECEIPT_RETURNED, S.AUTO_EXIT): Rule("确认视为自动退出", OFFICE_ONLY),
+    (S.RECEIPT_RETURNED, S.AUTO_EXIT): Rule(
+        "确认视为自动退出", OFFICE_ONLY, "verification:auto_exit_confirm"
+    ),
     (S.REFUSED, S.PENDING_VERIFICATION): Rule(
         "特殊情况，恢复核查", OFFICE_ONLY, "verification:refusal_exception"
     ),
@@ -89,6 +91,9 @@ TRANSITIONS: dict[tuple[State, State], Rule] = {
         "公示有异议，重新审核", OFFICE_ONLY, "verification:objection_create"
     ),
     (S.REPORTED, S.ARCHIVED): Rule("归档", OFFICE_ONLY),
+    (S.AUTO_EXIT, S.PENDING_VERIFICATION): Rule(
+        "撤销自动退出，恢复核查", OFFICE_ONLY, "verification:auto_exit_reverse"
+    ),
     (S.AUTO_EXIT, S.ARCHIVED): Rule("归档", OFFICE_ONLY),
 }
 

@@ -27,7 +27,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.utils import timezone
 
 from households import register
 from households.models import (
@@ -514,7 +513,7 @@ def refresh_snapshot(*, campaign, today: date | None = None) -> DashboardSnapsho
     data = compute(campaign, today)
     snapshot, _ = DashboardSnapshot.objects.update_or_create(
         campaign=campaign,
-        defaults={"as_of": today, "computed_at": timezone.now(), "data": data},
+        defaults={"as_of": today, "computed_at": clock.now(), "data": data},
     )
     CoverageHistory.objects.update_or_create(
         campaign=campaign,

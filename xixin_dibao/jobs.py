@@ -10,7 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+
+from xixin_dibao import clock
 
 from .models import Job
 
@@ -72,7 +73,7 @@ def result_path(job: Job, filename: str) -> Path:
 
 
 def finish_job(job: Job, *, message: str = "", path: Path | None = None, name: str = "") -> None:
-    fields = {"status": Job.Status.DONE, "finished_at": timezone.now(), "message": message}
+    fields = {"status": Job.Status.DONE, "finished_at": clock.now(), "message": message}
     if job.total:
         fields["done"] = job.total
     if path is not None:
@@ -83,6 +84,6 @@ def finish_job(job: Job, *, message: str = "", path: Path | None = None, name: s
 
 def fail_job(job: Job, message: str) -> None:
     Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.FAILED, finished_at=timezone.now(), message=message
+        status=Job.Status.FAILED, finished_at=clock.now(), message=message
     )
     logger.warning("job %s failed: %s", job.pk, message)

@@ -6,6 +6,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from xixin_dibao import clock
+
 
 class Role(models.TextChoices):
     VILLAGE_OFFICER = "village_officer", "村综合服务专干"
@@ -98,7 +100,7 @@ class AuditEvent(models.Model):
         DENIED = "denied", "越权访问被拒绝"
         PERMISSION = "permission", "权限变更"
 
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+    at = models.DateTimeField("时间", default=clock.now, db_index=True)
     actor = models.ForeignKey(
         User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -152,7 +154,7 @@ class Job(models.Model):
     message = models.TextField("说明", blank=True)
     result_file = models.CharField("结果文件", max_length=300, blank=True)
     result_name = models.CharField("下载文件名", max_length=200, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = clock.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
@@ -183,7 +185,7 @@ class DashboardSnapshot(models.Model):
         on_delete=models.CASCADE,
     )
     as_of = models.DateField("统计日期")
-    computed_at = models.DateTimeField("计算时间", default=timezone.now)
+    computed_at = models.DateTimeField("计算时间", default=clock.now)
     data = models.JSONField("统计数据", default=dict)
 
     class Meta:

@@ -5,7 +5,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+
+from xixin_dibao import clock
 
 from .models import AuditEvent
 
@@ -14,7 +15,7 @@ from .models import AuditEvent
 def purge_old_audit() -> int:
     """Delete audit entries older than AUDIT_RETENTION_DAYS (never fewer than 184 days)."""
     days = max(settings.AUDIT_RETENTION_DAYS, 184)
-    cutoff = timezone.now() - timedelta(days=days)
+    cutoff = clock.now() - timedelta(days=days)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

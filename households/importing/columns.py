@@ -52,7 +52,7 @@ def _label_key(text: str) -> str:
 class Column:
     header: str
     key: str
-    kind: str = "text"  # text, id_number, choice, bool, money, months, grade, date, count
+    kind: str = "text"  # text, id_number, choice, bool, money, months, grade, count, date, people
     required: bool = False
     max_length: int = 0
     choices: tuple = ()  # ((value, label), ...)
@@ -190,6 +190,15 @@ def read_months(col: Column, raw):
     return int(text)
 
 
+def read_count(col: Column, raw):
+    text = _text(raw)
+    if text is None:
+        return None
+    if not text.isdigit() or int(text) > 120:
+        raise CellError(f"应为 0 到 120 之间的整数，当前为“{text}”。")
+    return int(text)
+
+
 def read_grade(col: Column, raw):
     text = _text(raw)
     if text is None:
@@ -222,7 +231,7 @@ def read_date(col: Column, raw):
     raise CellError(f"应为日期，如 2021-03-01，当前为“{text}”。")
 
 
-def read_count(col: Column, raw):
+def read_people(col: Column, raw):
     text = _text(raw)
     if text is None:
         return None
@@ -233,7 +242,7 @@ def read_count(col: Column, raw):
 
 READERS = {
     "date": read_date,
-    "count": read_count,
+    "people": read_people,
     "text": read_text,
     "id_number": read_id_number,
     "choice": read_choice,
@@ -241,6 +250,7 @@ READERS = {
     "money": read_money,
     "months": read_months,
     "grade": read_grade,
+    "count": read_count,
 }
 
 YES_NO = ("是", "否")
@@ -363,7 +373,7 @@ MEMBERS = Sheet(
             "disability_grade",
             "grade",
             choices=tuple((i, f"{i}级") for i in range(1, 5)),
-            help="1级 至 4级；无残疾留空。",
+            help="填写了残疾类别时必填：1级 至 4级；无残疾留空。",
         ),
         Column(
             "重病",
@@ -399,6 +409,102 @@ MEMBERS = Sheet(
             "bool",
             choices=tuple((v, v) for v in YES_NO),
             help="是 / 否；留空按“否”。",
+        ),
+        # The facts the screening rules read that the first version of the template lacked.
+        Column(
+            "受疫情影响无法务工",
+            "unemployed_due_to_covid",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="是 / 否；留空按“否”。",
+        ),
+        Column(
+            "无收入月数",
+            "months_without_income",
+            "count",
+            help="因疫情等连续无收入的月数，0 到 120；留空按 0。",
+        ),
+        Column(
+            "独居",
+            "lives_alone",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="是 / 否；留空按“否”。",
+        ),
+        Column(
+            "有履行能力的法定赡养人",
+            "has_able_supporter",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="是 / 否；留空按“是”。",
+        ),
+        Column(
+            "赡养人常年外出务工",
+            "supporters_work_away",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="是 / 否；留空按“否”。",
+        ),
+        Column(
+            "监测户类型",
+            "monitoring_type",
+            "choice",
+            choices=_choices(Household.MonitoringType),
+            aliases={"否": "", "无": ""},
+            help="户的信息：留空按“非监测户”。",
+        ),
+        Column(
+            "监测户风险已消除",
+            "risk_cleared",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="户的信息：是 / 否；只有监测户才能填“是”。",
+        ),
+        Column(
+            "脱贫户",
+            "is_tuopin",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="户的信息：是 / 否；留空按“否”。",
+        ),
+        Column(
+            "2021年人均纯收入",
+            "tuopin_net_income_2021",
+            "money",
+            help="户的信息：脱贫户填写（元）。",
+        ),
+        Column(
+            "2022年预估人均纯收入",
+            "tuopin_net_income_2022_estimate",
+            "money",
+            help="户的信息：脱贫户填写（元）。",
+        ),
+        Column(
+            "今年受灾",
+            "disaster_loss",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="户的信息：是 / 否；留空按“否”。",
+        ),
+        Column(
+            "低保信访次数",
+            "petition_count",
+            "count",
+            help="户的信息：因低保问题信访的次数，0 到 120；留空按 0。",
+        ),
+        Column(
+            "自费就读高收费学校或出国留学",
+            "high_fee_schooling",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="户的信息：是 / 否；留空按“否”。",
+        ),
+        Column(
+            "生活水平明显高于当地低保标准",
+            "high_consumption",
+            "bool",
+            choices=tuple((v, v) for v in YES_NO),
+            help="户的信息：是 / 否；留空按“否”。",
         ),
     ),
 )
@@ -489,7 +595,7 @@ ASSISTANCE = Sheet(
             "money",
             help="本人每月的保障金（元/人，差额法：标准减人均收入）。",
         ),
-        Column("保障人数", "people_covered", "count", help="该保障金覆盖的人数。"),
+        Column("保障人数", "people_covered", "people", help="该保障金覆盖的人数。"),
         Column("单人户依据", "single_person_basis", max_length=40, help="如“一级肢体残疾”。"),
     ),
 )
@@ -526,5 +632,14 @@ HOUSEHOLD_KEYS = (
     "phone",
     "hukou_type",
     "referral_source",
+    "monitoring_type",
+    "risk_cleared",
+    "is_tuopin",
+    "tuopin_net_income_2021",
+    "tuopin_net_income_2022_estimate",
+    "disaster_loss",
+    "petition_count",
+    "high_fee_schooling",
+    "high_consumption",
 )
 MEMBER_KEYS = tuple(c.key for c in MEMBERS.columns if c.key not in HOUSEHOLD_KEYS + ("code",))

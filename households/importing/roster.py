@@ -69,7 +69,7 @@ ROSTER = C.Sheet(
             "money",
             help="本人每月的保障金（元/人，差额法：标准减人均收入）。",
         ),
-        C.Column("保障人数", "people_covered", "count"),
+        C.Column("保障人数", "people_covered", "people"),
         C.Column("单人户依据", "single_person_basis", max_length=40),
         C.Column("住址", "address", max_length=200),
         C.Column("联系电话", "phone", max_length=20, text_format=True),

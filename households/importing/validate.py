@@ -6,6 +6,7 @@ households by code, members by ID number), so the number of queries does not gro
 
 from openpyxl.utils import get_column_letter
 
+from .. import validation
 from ..models import Household
 from . import columns as C
 from .places import Places
@@ -117,6 +118,9 @@ class Importer:
                 ws, spec, positions, max_rows=max_rows, progress=on_progress
             ):
                 add(spec, number, values)
+        for hh in self.households.values():
+            for key, message in validation.household_problems(hh.fields):
+                self.error(C.MEMBERS, hh.origin.get(key, hh.row), key, message)
 
     def _cells(self, spec: C.Sheet, number: int, values: list) -> dict | None:
         """Convert a row's cells; record each bad cell; None if any cell was bad."""
@@ -154,6 +158,8 @@ class Importer:
         if cells is None:
             return
         fields = {k: cells[k] for k in C.MEMBER_KEYS if cells[k] is not None}
+        for key, message in validation.member_problems(fields):
+            self.error(spec, number, key, message)
         member = MemberDraft(number, fields)
         if member.id_number:
             first = self._ids.setdefault(member.id_number, number)
@@ -192,7 +198,7 @@ class Importer:
                 self.error(spec, number, "group", f"与第{hh.group[1]}行同一户填写的村民组不一致。")
         if cells is None:
             return
-        for key in ("head_name", "address", "phone", "hukou_type", "referral_source"):
+        for key in C.HOUSEHOLD_KEYS[2:]:  # village and group are read above
             value = cells[key]
             if value is None:
                 continue

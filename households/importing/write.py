@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
+from xixin_dibao import clock
 from xixin_dibao.audit import household_id_of, record_bulk_create, snapshot
 from xixin_dibao.models import AuditEvent
 
@@ -78,7 +78,7 @@ class Writer:
     def __init__(self, imp: Importer, progress=None):
         self.imp = imp
         self.actor = _actor(imp.actor)
-        self.now = timezone.now()
+        self.now = clock.now()
         self.progress = progress
         self.summary = ImportSummary()
         self.changed_events: list[AuditEvent] = []

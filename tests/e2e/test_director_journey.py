@@ -228,7 +228,7 @@ def test_director_screens_the_township_filters_the_queue_and_reads_an_explanatio
     reasons = section.locator("ol.explain").inner_text()
     assert "人均年收入 2,400.00 元，低于低保标准 6,972.00 元" in reasons
     assert "《最低生活保障审核确认办法》第十二条" in reasons
-    assert "测算月保障金约 762.00 元" in section.inner_text()  # (581 − 200) × 2
+    assert "测算月保障金 762.00 元/户" in section.inner_text()  # (581 − 200) × 2
     # The computation lists the income that was counted.
     assert "4,800.00" in section.locator("details[open]").inner_text()
     j.shot("household-explanation")
@@ -369,7 +369,7 @@ def test_director_verifies_a_case_runs_the_review_meeting_and_posts_the_notice(
     assert decision.monthly_amount == Decimal("762.00") and decision.counted_members == 2
     assert Case.objects.get(pk=cases["冉光明"].pk).state == State.REVIEWED
     legend = page.locator("fieldset", has=page.locator("legend", has_text="冉光明"))
-    assert "月保障金 762.00 元 =（581.00 − 200.00）× 2 人" in legend.inner_text()
+    assert "月保障金 762.00 元/户 =（581.00 − 200.00）× 2 人" in legend.inner_text()
     j.shot("meeting-decided")
 
     name, minutes = open_pdf(j, page.locator("a.btn:has-text('会议记录（PDF）')"))

@@ -59,13 +59,24 @@ def agenda_item(meeting, case):
     return ReviewDecision.objects.get(meeting=meeting, case=case)
 
 
-def test_gap_method():
+@pytest.mark.parametrize(
+    ("annual", "members", "rounding", "amount"),
+    [
+        ("4800", 3, "fen", "543.00"),
+        ("3999.96", 2, "fen", "495.34"),
+        ("3999.96", 2, "jiao", "495.3"),
+        ("3999.96", 2, "yuan", "495"),
+        ("2214.16", 2, "yuan", "793"),  # (6972 − 2214.16) × 2 ÷ 12 = 792.97…
+        ("2214.16", 2, "fen", "792.97"),
+    ],
+)
+def test_gap_method(annual, members, rounding, amount):
     assert gap_amount(
-        standard_monthly=Decimal("581"), per_capita_monthly=Decimal("400"), members=3
-    ) == Decimal("543.00")
-    assert gap_amount(
-        standard_monthly=Decimal("581"), per_capita_monthly=Decimal("333.33"), members=2
-    ) == Decimal("495.34")
+        standard_monthly=Decimal("581"),
+        per_capita_annual=Decimal(annual),
+        members=members,
+        rounding=rounding,
+    ) == Decimal(amount)
 
 
 def test_meeting_agenda_holds_cases_ready_for_review(campaign, village_a, village_b, office_user):

@@ -41,7 +41,11 @@ PRECONDITIONS = {
         c, receipt_scan_path="scans/r.pdf", receipt_received_on=date(2022, 11, 14)
     ),
     (S.RECEIPT_RETURNED, S.AUTO_EXIT): lambda c: refusal_for(
-        c, receipt_scan_path="scans/r.pdf", receipt_received_on=date(2022, 11, 14)
+        c,
+        receipt_scan_path="scans/r.pdf",
+        receipt_received_on=date(2022, 11, 14),
+        reply_by=date(2022, 11, 18),
+        exit_reason="期满仍拒不配合核查",
     ),
     (S.REFUSED, S.PENDING_VERIFICATION): lambda c: refusal_for(c, exception_reason="外出就医"),
     (S.NOTICE_DELIVERED, S.PENDING_VERIFICATION): lambda c: refusal_for(
@@ -60,6 +64,9 @@ PRECONDITIONS = {
     (S.IN_NOTICE, S.PENDING_VERIFICATION): _objected,
     (S.IN_NOTICE, S.PENDING_REVIEW): _objected,
     (S.REPORTED, S.ARCHIVED): lambda c: None,
+    (S.AUTO_EXIT, S.PENDING_VERIFICATION): lambda c: refusal_for(
+        c, reversal_reason="送达有误，家属已补签授权书"
+    ),
     (S.AUTO_EXIT, S.ARCHIVED): lambda c: None,
 }
 
@@ -94,7 +101,7 @@ def test_every_legal_transition_is_recorded(frm, to, campaign, village_a, office
         (S.NOTICE_DELIVERED, S.AUTO_EXIT),
         (S.PENDING_REVIEW, S.IN_NOTICE),
         (S.ARCHIVED, S.PENDING_VERIFICATION),
-        (S.AUTO_EXIT, S.PENDING_VERIFICATION),
+        (S.AUTO_EXIT, S.IN_NOTICE),
     ],
 )
 def test_illegal_transitions_are_refused_with_a_message(frm, to, campaign, village_a, office_user):

@@ -223,12 +223,36 @@ def test_refusal_pages_end_in_exit(client_for, campaign, village_a, officer_a, o
     assert office.get(url("receipt_scan", case.pk)).status_code == 200
     page = office.get(url("case_detail", case.pk)).content.decode()
     assert "确认视为自动退出" in page
+    assert "期限届满前不能视为自动退出" in page  # the notice gave the family until 11-21
+    # The bare transition button cannot skip the confirmation page.
     office.post(
         url("case_transition", case.pk),
         {"to_state": State.AUTO_EXIT, "reason": "回执已交回", "version": case.version},
     )
     case.refresh_from_db()
+    assert case.state == State.RECEIPT_RETURNED
+    today(date(2022, 11, 22))
+    form = {"version": case.version, "reason": "期限届满仍拒不配合核查，无特殊情况"}
+    page = office.post(url("auto_exit_confirm", case.pk), form).content.decode()
+    assert "请勾选确认" in page
+    case.refresh_from_db()
+    assert case.state == State.RECEIPT_RETURNED
+    office.post(url("auto_exit_confirm", case.pk), form | {"confirmed": "on"})
+    case.refresh_from_db()
     assert case.state == State.AUTO_EXIT
+    assert "撤销自动退出" in office.get(url("case_detail", case.pk)).content.decode()
+    assert (
+        officer.post(
+            url("auto_exit_reverse", case.pk), {"version": case.version, "reason": "x" * 12}
+        ).status_code
+        == 403
+    )
+    office.post(
+        url("auto_exit_reverse", case.pk),
+        {"version": case.version, "reason": "送达地址有误，家属已补签核查授权书"},
+    )
+    case.refresh_from_db()
+    assert case.state == State.PENDING_VERIFICATION
 
 
 def test_exception_page_is_office_only(

@@ -13,6 +13,7 @@ from verification import scans
 from verification.models import HomeVisit, Refusal
 from verification.services import (
     CaseError,
+    confirm_auto_exit,
     notice_number,
     record_delivery,
     record_exception,
@@ -193,9 +194,12 @@ def test_full_refusal_procedure_ends_in_exit_only_after_receipt(
     refusal = Refusal.objects.get(case=case)
     assert refusal.receipt_received_on == date(2022, 11, 14) and refusal.receipt_scan_pages == 2
     with pytest.raises(PermissionDenied):
-        transition(case=case, to_state=State.AUTO_EXIT, actor=officer_a, reason="退出")
-    transition(
-        case=case, to_state=State.AUTO_EXIT, actor=office_user, reason="回执已交回，视为自动退出"
+        confirm_auto_exit(case=case, actor=officer_a, reason="期满仍拒不配合核查", confirmed=True)
+    # The notice gave the family until the verification cutoff (2022-11-21).
+    assert refusal.reply_by == date(2022, 11, 21)
+    today(date(2022, 11, 22))
+    confirm_auto_exit(
+        case=case, actor=office_user, reason="回执已交回，期满仍拒不配合", confirmed=True
     )
     case.refresh_from_db()
     assert case.state == State.AUTO_EXIT

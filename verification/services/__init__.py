@@ -1,5 +1,6 @@
 """Verification services: every state change of a case goes through one of these functions."""
 
+from .auto_exit import confirm_auto_exit, reverse_auto_exit
 from .cases import ensure_cases, scope_source, transition
 from .common import CaseError, ConflictError
 from .datamatch import ImportRejected, case_mismatches, import_data_match, record_data_match
@@ -15,6 +16,7 @@ from .guards import (
     allowed_targets,
     case_actions,
     current_decision,
+    exit_blocked,
     members_without_match,
     verification_gaps,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "build_agenda",
     "case_actions",
     "case_mismatches",
+    "confirm_auto_exit",
     "create_meeting",
     "create_public_notice",
     "current_decision",
@@ -47,6 +50,7 @@ __all__ = [
     "declare_relative",
     "enforce_deadlines",
     "ensure_cases",
+    "exit_blocked",
     "household_documents",
     "import_data_match",
     "income_basis",
@@ -60,6 +64,7 @@ __all__ = [
     "record_objection",
     "record_receipt",
     "record_refusal",
+    "reverse_auto_exit",
     "recusal_members",
     "register_relatives",
     "render_data_match",

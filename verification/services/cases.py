@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from households import register
 from households.models import AssistanceRecord, Household
@@ -61,7 +60,7 @@ def transition(
         if not Case.objects.filter(pk=case.pk, state=from_state, version=expected).exists():
             raise conflict(case.pk)
         raise CaseError(message)
-    now = timezone.now()
+    now = clock.now()
     fields = {"state": target.value, "version": F("version") + 1, "state_changed_at": now}
     if target not in states.UNVERIFIED_STATES:
         fields["overdue"] = False
@@ -151,7 +150,7 @@ def ensure_cases(*, campaign, actor=None) -> int:
     sources = _scope_ids(campaign)
     existing = set(Case.objects.filter(campaign=campaign).values_list("household_id", flat=True))
     screened = set(screening_link.current_results(campaign, None))
-    now = timezone.now()
+    now = clock.now()
     new = [
         Case(
             campaign=campaign,
@@ -197,7 +196,7 @@ def advance_screened(*, campaign, screened_ids: set[int]) -> int:
     )
     if not rows:
         return 0
-    now = timezone.now()
+    now = clock.now()
     pks = [pk for pk, _ in rows]
     Case.objects.filter(pk__in=pks, state=S.PENDING_SCREENING).update(
         state=S.PENDING_VERIFICATION, version=F("version") + 1, state_changed_at=now, overdue=False

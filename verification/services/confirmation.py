@@ -12,7 +12,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
 
 from households import caseload, register
 from households.models import AssistanceRecord
@@ -107,7 +106,7 @@ def _confirm_one(actor, case: Case, confirmed_on: date, number: str, exit_reason
         document_number=number,
         start_date=start,
         recorded_by=actor,
-        recorded_at=timezone.now(),
+        recorded_at=clock.now(),
         effects=effects,
     )
     record_change(
@@ -186,7 +185,7 @@ def reverse_confirmation(*, actor, confirmation: CountyConfirmation, reason: str
     before = snapshot(confirmation)
     summary = f"撤销县级确认（{confirmation.document_number}）"
     caseload.undo(actor=actor, effects=confirmation.effects, summary=summary)
-    confirmation.reversed_at = timezone.now()
+    confirmation.reversed_at = clock.now()
     confirmation.reversed_by = actor
     confirmation.reversal_reason = reason[:300]
     confirmation.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])

@@ -6,7 +6,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from households.models import Asset, Household, Income, Member
 from xixin_dibao import clock
@@ -25,6 +24,7 @@ from .common import (
     require_data_entry_state,
     require_verification_open,
 )
+from .findings import apply_findings
 
 FIELDS = (
     "matched_on",
@@ -61,8 +61,9 @@ class ImportSummary:
 
 def declared_for(household: Household) -> matching.Declared:
     """Total the household's declared assets and incomes (two queries)."""
-    assets = list(household.assets.all())
-    incomes = list(household.incomes.all())
+    # What the household declared: not the 信息比对 rows the findings themselves wrote.
+    assets = list(household.assets.exclude(source=Income.Source.DATA_MATCH))
+    incomes = list(household.incomes.exclude(source=Income.Source.DATA_MATCH))
     pension = sum(
         (i.amount / (i.period_months or 12) for i in incomes if i.kind in PENSION_KINDS),
         Decimal("0"),
@@ -131,7 +132,7 @@ def record_data_match(
         for name in FIELDS:
             setattr(result, name, row.get(name, getattr(result, name)))
         result.origin = DataMatchResult.Origin.MANUAL
-        result.entered_by, result.entered_at = actor, timezone.now()
+        result.entered_by, result.entered_at = actor, clock.now()
         result.save()
         after = snapshot(result)
         if before != after:
@@ -144,6 +145,7 @@ def record_data_match(
                 summary=f"录入信息比对结果：{member.name}",
             )
         saved.append(result)
+    apply_findings(case_ids=[case.pk], actor=actor)
     return saved
 
 
@@ -243,7 +245,7 @@ def _write(pairs, *, actor) -> ImportSummary:
     existing = {
         (r.case_id, r.member_id): r for r in DataMatchResult.objects.filter(case_id__in=case_ids)
     }
-    now = timezone.now()
+    now = clock.now()
     created, updated, updates_audit = [], [], []
     for case, member, values in pairs:
         result = existing.get((case.pk, member.pk))
@@ -262,6 +264,7 @@ def _write(pairs, *, actor) -> ImportSummary:
         updated, [*FIELDS, "origin", "entered_by", "entered_at"], batch_size=500
     )
     Case.objects.filter(pk__in=case_ids).update(version=F("version") + 1)
+    apply_findings(case_ids=case_ids, actor=actor)
     record_bulk_create(actor=actor, objs=created, summary="导入信息比对结果")
     AuditEvent.objects.bulk_create(
         [

@@ -5,6 +5,7 @@ calls the same guard functions, so the page never offers a step the service woul
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from households.models import Member
 from xixin_dibao import clock
@@ -142,12 +143,63 @@ def _exception_recorded(case):
     return None
 
 
+def reply_deadline(refusal) -> date:
+    """The day the notice told the family to cooperate by (its own record, else the cutoff)."""
+    return refusal.reply_by or refusal.case.campaign.verification_cutoff
+
+
+def exit_blocked(case: Case) -> str | None:
+    """Why 视为自动退出 cannot be confirmed yet (receipt missing, deadline not passed), or None."""
+    refusal = getattr(case, "refusal", None)
+    if refusal is None or not (refusal.receipt_scan_path and refusal.receipt_received_on):
+        return "回执尚未交回民政办：须上传回执扫描件并登记交到办公室主任的日期，才能视为自动退出。"
+    deadline = reply_deadline(refusal)
+    if clock.today() <= deadline:
+        return (
+            f"告知书给该户的配合期限至{cn_date(deadline)}，期限届满前不能视为自动退出"
+            f"（{cn_date(deadline)}之后才能确认）。"
+        )
+    return None
+
+
+def exit_confirmed(case: Case) -> str | None:
+    """The transition guard: the page's confirmation with its reason is on file too."""
+    message = exit_blocked(case)
+    if message:
+        return message
+    if not case.refusal.exit_reason:
+        return "请通过“确认视为自动退出”页面写明理由并确认。"
+    return None
+
+
+def reversal_blocked(case: Case) -> str | None:
+    """Why an auto-exit can no longer be reversed (the campaign is closed), or None."""
+    if not case.campaign.is_active:
+        return f"“{case.campaign.name}”已结束，不能再撤销自动退出。"
+    if case.confirmations.filter(reversed_at__isnull=True).exists():
+        return (
+            "县民政局已确认该户自动退出，请先在“县级确认”中撤销该确认（写明理由），再撤销自动退出。"
+        )
+    return None
+
+
+def reversal_recorded(case: Case) -> str | None:
+    message = reversal_blocked(case)
+    if message:
+        return message
+    refusal = getattr(case, "refusal", None)
+    if refusal is None or not refusal.reversal_reason:
+        return "请通过“撤销自动退出”页面写明理由。"
+    return None
+
+
 GUARDS = {
     (S.PENDING_VERIFICATION, S.PENDING_REVIEW): _ready_for_review,
     (S.PENDING_VERIFICATION, S.REFUSED): _refusal_recorded,
     (S.REFUSED, S.NOTICE_DELIVERED): _delivered,
     (S.NOTICE_DELIVERED, S.RECEIPT_RETURNED): _receipt_returned,
-    (S.RECEIPT_RETURNED, S.AUTO_EXIT): _receipt_returned,
+    (S.RECEIPT_RETURNED, S.AUTO_EXIT): exit_confirmed,
+    (S.AUTO_EXIT, S.PENDING_VERIFICATION): reversal_recorded,
     (S.REFUSED, S.PENDING_VERIFICATION): _exception_recorded,
     (S.NOTICE_DELIVERED, S.PENDING_VERIFICATION): _exception_recorded,
     (S.RECEIPT_RETURNED, S.PENDING_VERIFICATION): _exception_recorded,
@@ -163,7 +215,11 @@ GUARDS = {
 # A step carried by its own page (rule.page) is offered while its guard still fails: that page
 # is where the missing record is made (the refusal, the decision, the 公示, the objection). Only
 # a condition the page cannot change keeps its link off the case page.
-PAGE_GUARDS = {(S.REVIEWED, S.IN_NOTICE): _positive_decision}
+PAGE_GUARDS = {
+    (S.REVIEWED, S.IN_NOTICE): _positive_decision,
+    (S.RECEIPT_RETURNED, S.AUTO_EXIT): exit_blocked,
+    (S.AUTO_EXIT, S.PENDING_VERIFICATION): reversal_blocked,
+}
 
 
 def allowed_targets(case: Case, user) -> list[tuple[State, states.Rule]]:

@@ -7,7 +7,6 @@
 from datetime import date
 
 from django.db import transaction
-from django.utils import timezone
 
 from archives.pdf import render_pdf
 from xixin_dibao import clock
@@ -50,10 +49,14 @@ def record_refusal(
         "delivery_method",
         "receipt_scan_path",
         "exception_reason",
+        "exit_reason",
+        "reversal_reason",
     ):
         setattr(refusal, name, "")
     refusal.delivered_on = refusal.receipt_signed_on = refusal.receipt_received_on = None
     refusal.exception_by = refusal.exception_at = None
+    refusal.exit_by = refusal.exit_at = refusal.reversed_by = refusal.reversed_at = None
+    refusal.reply_by = None
     refusal.receipt_scan_pages = 0
     refusal.refused_on, refusal.details, refusal.recorded_by = refused_on, details.strip(), actor
     refusal.save()
@@ -77,11 +80,13 @@ def record_refusal(
 
 
 def notice_number(refusal: Refusal) -> str:
-    """Give the notice its number the first time it is printed (洗民核告〔年〕N号)."""
+    """Give the notice its number, and fix the deadline it prints, the first time it is printed."""
     if not refusal.notice_number:
         number = f"洗民核告〔{refusal.case.campaign.year}〕{refusal.pk}号"
-        Refusal.objects.filter(pk=refusal.pk, notice_number="").update(notice_number=number)
-        refusal.refresh_from_db(fields=["notice_number"])
+        Refusal.objects.filter(pk=refusal.pk, notice_number="").update(
+            notice_number=number, reply_by=refusal.case.campaign.verification_cutoff
+        )
+        refusal.refresh_from_db(fields=["notice_number", "reply_by"])
     return refusal.notice_number
 
 
@@ -95,6 +100,7 @@ def refusal_notice_context(refusal: Refusal) -> dict:
         "campaign": case.campaign,
         "number": refusal.notice_number,
         "issued_on": cn_date(refusal.refused_on),
+        "reply_by": cn_date(refusal.reply_by or case.campaign.verification_cutoff),
     }
 
 
@@ -221,7 +227,7 @@ def record_exception(
         raise CaseError(f"请详细说明特殊情况及理由（至少{MIN_REASON}个字）。", field="reason")
     before = snapshot(refusal)
     refusal.exception_reason, refusal.exception_by = reason, actor
-    refusal.exception_at = timezone.now()
+    refusal.exception_at = clock.now()
     refusal.save(update_fields=["exception_reason", "exception_by", "exception_at"])
     record_change(
         actor=actor,

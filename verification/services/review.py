@@ -11,9 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from households.models import AssistanceRecord
+from screening.benefit import monthly_benefit
+from xixin_dibao import clock
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
 
@@ -40,6 +41,9 @@ class IncomeBasis:
     per_capita_monthly: Decimal | None
     source: str  # ReviewDecision.IncomeSource value, '' when unknown
     counted_members: int
+    # The screening's own annual figure: the amount is computed from it, not from the monthly
+    # figure rounded to the cent, so the decision pays what the screening page shows.
+    per_capita_annual: Decimal | None = None
 
 
 def _open_dibao(case: Case) -> list[AssistanceRecord]:
@@ -68,13 +72,21 @@ def income_basis(case: Case) -> IncomeBasis:
         return IncomeBasis(None, "", counted)
     if info.member_count and not singles:
         counted = info.member_count
-    monthly = (Decimal(info.per_capita_income_annual) / 12).quantize(CENT, ROUND_HALF_UP)
-    return IncomeBasis(monthly, ReviewDecision.IncomeSource.SCREENING, counted)
+    annual = Decimal(info.per_capita_income_annual)
+    monthly = (annual / 12).quantize(CENT, ROUND_HALF_UP)
+    return IncomeBasis(monthly, ReviewDecision.IncomeSource.SCREENING, counted, annual)
 
 
-def gap_amount(*, standard_monthly: Decimal, per_capita_monthly: Decimal, members: int) -> Decimal:
-    """(standard − per-capita monthly income) × counted members, to the cent."""
-    return ((standard_monthly - per_capita_monthly) * members).quantize(CENT, ROUND_HALF_UP)
+def gap_amount(
+    *, standard_monthly: Decimal, per_capita_annual: Decimal, members: int, rounding: str
+) -> Decimal:
+    """The gap method's monthly amount (screening.benefit, the one rule everywhere)."""
+    return monthly_benefit(
+        standard_annual=standard_monthly * 12,
+        income_annual=per_capita_annual,
+        members=members,
+        rounding=rounding,
+    )
 
 
 @transaction.atomic
@@ -176,14 +188,16 @@ def decide_case(
     item.monthly_amount = None
     basis = income_basis(case)
     item.counted_members = counted_members or basis.counted_members
+    annual = basis.per_capita_annual
     if per_capita_income_monthly is not None:
         item.per_capita_income_monthly = per_capita_income_monthly
         item.income_source = ReviewDecision.IncomeSource.MANUAL
+        annual = per_capita_income_monthly * 12
     else:
         item.per_capita_income_monthly, item.income_source = basis.per_capita_monthly, basis.source
     if pays_benefit(decision, case):
-        _set_amount(item)
-    item.decided_by, item.decided_at, item.is_current = actor, timezone.now(), True
+        _set_amount(item, annual, case.campaign.benefit_rounding)
+    item.decided_by, item.decided_at, item.is_current = actor, clock.now(), True
     item.save()
     if item.is_negative and not item.notice_number:
         item.notice_number = f"洗民不符告〔{case.campaign.year}〕{item.pk}号"
@@ -207,7 +221,7 @@ def decide_case(
     return item
 
 
-def _set_amount(item: ReviewDecision) -> None:
+def _set_amount(item: ReviewDecision, per_capita_annual: Decimal | None, rounding: str) -> None:
     if item.per_capita_income_monthly is None:
         raise CaseError(
             "研判结果中没有该户的人均收入，请填写人均月收入后再计算保障金。",
@@ -225,6 +239,7 @@ def _set_amount(item: ReviewDecision) -> None:
         )
     item.monthly_amount = gap_amount(
         standard_monthly=item.standard_monthly,
-        per_capita_monthly=item.per_capita_income_monthly,
+        per_capita_annual=per_capita_annual,
         members=item.counted_members,
+        rounding=rounding,
     )

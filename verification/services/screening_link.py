@@ -68,3 +68,37 @@ def outcome_label(outcome: str) -> str:
     if model is None:
         return outcome
     return dict(model._meta.get_field("outcome").flatchoices).get(outcome, outcome)
+
+
+@dataclass(frozen=True)
+class VerdictSummary:
+    """What the case page and the agenda show of the current verdict and its change."""
+
+    outcome: str
+    label: str
+    previous_label: str  # '' unless the verdict changed at the last screening
+    monthly_amount: Decimal | None
+    flags: tuple[str, ...]
+
+
+def verdict_summaries(campaign, household_ids) -> dict[int, VerdictSummary]:
+    """The current verdict per household, with its previous outcome when it changed (one query)."""
+    model = result_model()
+    if model is None:
+        return {}
+    rows = model.objects.filter(
+        campaign=campaign, is_current=True, household_id__in=list(household_ids)
+    ).values_list(
+        "household_id", "outcome", "changed", "previous_outcome", "monthly_amount", "flags"
+    )
+    out = {}
+    for hid, outcome, changed, previous, amount, flags in rows:
+        messages = tuple(f.get("message", "") for f in flags or [] if isinstance(f, dict))
+        out[hid] = VerdictSummary(
+            outcome=outcome,
+            label=outcome_label(outcome),
+            previous_label=outcome_label(previous) if changed and previous else "",
+            monthly_amount=amount,
+            flags=messages,
+        )
+    return out

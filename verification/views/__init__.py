@@ -16,6 +16,8 @@ from .cases import (
 from .confirmation import confirmation_list, confirmation_reverse
 from .oversight import bulletin_detail, notification_list, relative_list
 from .refusals import (
+    auto_exit_confirm,
+    auto_exit_reverse,
     refusal,
     refusal_delivery,
     refusal_exception,
@@ -43,6 +45,8 @@ from .review import (
 __all__ = [
     "confirmation_list",
     "confirmation_reverse",
+    "auto_exit_confirm",
+    "auto_exit_reverse",
     "bulletin_detail",
     "case_detail",
     "case_list",

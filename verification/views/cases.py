@@ -151,6 +151,9 @@ def case_detail(request, pk, form=None):
             "transition_form": form,
             "cutoff_passed": clock.today() > case.campaign.verification_cutoff,
             "can_enter": case.state in states.DATA_ENTRY_STATES and not request.user.is_leadership,
+            "verdict": services.screening_link.verdict_summaries(case.campaign, [household.pk]).get(
+                household.pk
+            ),
         },
     )
 

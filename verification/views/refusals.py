@@ -8,7 +8,14 @@ from django.shortcuts import redirect, render
 from xixin_dibao import clock
 
 from .. import scans, services
-from ..forms import DeliveryForm, ExceptionForm, ReceiptForm, RefusalForm
+from ..forms import (
+    AutoExitForm,
+    DeliveryForm,
+    ExceptionForm,
+    ReceiptForm,
+    RefusalForm,
+    ReversalForm,
+)
 from .common import get_case, log_print, office_only, run_service, writers_only
 
 EXPLAIN = (
@@ -152,4 +159,62 @@ def refusal_exception(request, pk):
         form,
         "认定特殊情况（不视为自动退出）",
         explain="由民政办办公室主任认定：有特殊情况的，不视为自动退出，案件恢复为“待核查”。须写明理由。",
+    )
+
+
+@login_required
+@writers_only
+def auto_exit_confirm(request, pk):
+    case = get_case(request, pk)
+    office_only(request.user)
+    form = AutoExitForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_service(
+            request,
+            form,
+            lambda: services.confirm_auto_exit(
+                case=case,
+                actor=request.user,
+                reason=data["reason"],
+                confirmed=data["confirmed"],
+                expected_version=data["version"],
+            ),
+        )
+        if done:
+            messages.success(request, "已确认视为自动退出。活动期间如有错误，可撤销。")
+            return redirect(case)
+    blocked = services.exit_blocked(case)
+    if blocked and request.method != "POST":
+        messages.error(request, blocked)
+    return _form_page(request, case, form, "确认视为自动退出")
+
+
+@login_required
+@writers_only
+def auto_exit_reverse(request, pk):
+    case = get_case(request, pk)
+    office_only(request.user)
+    form = ReversalForm(request.POST or None, initial={"version": case.version})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = run_service(
+            request,
+            form,
+            lambda: services.reverse_auto_exit(
+                case=case,
+                actor=request.user,
+                reason=data["reason"],
+                expected_version=data["version"],
+            ),
+        )
+        if done:
+            messages.success(request, "已撤销自动退出，该户恢复为“待核查”。")
+            return redirect(case)
+    return _form_page(
+        request,
+        case,
+        form,
+        "撤销自动退出",
+        explain="工作方案执行期间，民政办可撤销错误的“视为自动退出”，须写明理由；撤销记入办理记录和审计日志。",
     )

@@ -90,6 +90,9 @@ def _meeting_page(request, meeting, bound=None):
                     id_number__in=numbers, household__in=[i.case.household_id for i in items]
                 ).values_list("household_id", flat=True)
             )
+    verdicts = services.screening_link.verdict_summaries(
+        meeting.campaign, [i.case.household_id for i in items]
+    )
     rows = []
     for item in items:
         form = None
@@ -98,7 +101,14 @@ def _meeting_page(request, meeting, bound=None):
                 form = bound[1]
             else:
                 form = DecisionForm(initial={"version": item.case.version}, prefix=f"item{item.pk}")
-        rows.append({"item": item, "form": form, "recused": item.case.household_id in recused})
+        rows.append(
+            {
+                "item": item,
+                "form": form,
+                "recused": item.case.household_id in recused,
+                "verdict": verdicts.get(item.case.household_id),
+            }
+        )
     return render(request, "verification/meeting_detail.html", {"meeting": meeting, "rows": rows})
 
 
@@ -149,7 +159,7 @@ def meeting_decide(request, pk, item_pk):
             ),
         )
         if done:
-            amount = f"，月保障金 {item.monthly_amount} 元" if item.monthly_amount else ""
+            amount = f"，月保障金 {item.monthly_amount:,.2f} 元" if item.monthly_amount else ""
             messages.success(
                 request,
                 f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}。",
