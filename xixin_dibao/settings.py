@@ -131,6 +131,8 @@ AUTHENTICATION_BACKENDS = [
 # `make run` (demo) turns it off and every page says so.
 OTP_REQUIRED = envbool("OTP_REQUIRED", "True")
 OTP_TOTP_ISSUER = "洗新乡低保平台"
+# Nobody, not even the security administrator, reads another user's TOTP secret in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Password policy, 等保 level-3 default profile (configurable).
 PASSWORD_MIN_LENGTH = envint("PASSWORD_MIN_LENGTH", "8")

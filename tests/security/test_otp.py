@@ -125,3 +125,18 @@ def test_login_help_prints_the_demo_notice(settings, capsys):
     settings.OTP_REQUIRED = False
     call_command("login_help")
     assert "动态口令（双因素认证）已关闭" in capsys.readouterr().out
+
+
+def test_security_admin_resets_a_device_but_never_sees_its_secret(client_for, settings):
+    settings.OTP_REQUIRED = False
+    secadmin = UserFactory(username="sec", role="security_admin", is_staff=True)
+    user = UserFactory(username="lost_phone", role="office")
+    device = TOTPDevice.objects.create(user=user, name="手机", confirmed=True)
+    client = client_for(secadmin)
+    page = client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+    assert page.status_code == 200 and device.key not in page.content.decode()
+    config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
+    assert config.status_code == 403
+    client.post(reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert AuditEvent.objects.filter(kind="admin_edit", actor=secadmin).exists()
