@@ -116,3 +116,20 @@ def test_concurrent_writers_keep_one_chain():
     assert not errors
     assert AuditEvent.objects.filter(kind="export").count() == 80
     assert "审计链完整" in verify()
+
+
+@pytest.mark.django_db
+def test_hashes_survive_the_backup_serialisation():
+    """Backups (dumpdata/loaddata) keep datetimes to the millisecond; the chain still verifies."""
+    from django.core import serializers
+
+    from xixin_dibao.audit_chain import row_hash, values_of
+
+    user = UserFactory(username="backup_actor")
+    record_security(actor=user, kind="reveal", summary="查看 500240197005011234")
+    AuditEvent.objects.create(kind="update", before={"金额": "581.00"}, after={"金额": "600.00"})
+    dumped = serializers.serialize("json", AuditEvent.objects.order_by("id"))
+    restored = [d.object for d in serializers.deserialize("json", dumped)]
+    assert len(restored) >= 2
+    for event in restored:
+        assert row_hash(values_of(event), event.prev_hash) == event.hash
