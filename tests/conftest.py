@@ -51,6 +51,12 @@ def client_for():
 
 
 @pytest.fixture(autouse=True)
+def _no_second_factor_by_default(settings):
+    """Tests sign in with a password only; tests/security/test_otp.py switches TOTP on."""
+    settings.OTP_REQUIRED = False
+
+
+@pytest.fixture(autouse=True)
 def _eager_celery_by_default(settings):
     """Tasks run in-process unless a test asks for a real worker (`live_worker`)."""
     from xixin_dibao.celery import app

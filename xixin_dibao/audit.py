@@ -4,6 +4,7 @@ Services call these explicitly, including on bulk paths, so bulk imports and que
 are recorded too (a signal-based history package would miss them).
 """
 
+from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,22 @@ from .logging import mask_text
 from .models import AuditEvent
 
 SENSITIVE_FIELDS = {"id_number", "bank_account"}
+# The request being served, so model-level hooks (user and permission changes) know who acted.
+current_request: ContextVar = ContextVar("current_request", default=None)
+
+
+class AuditContextMiddleware:
+    """Make the current request known to audit hooks that have no request of their own."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
 
 
 def _plain(value):
@@ -109,6 +126,7 @@ def record_security(
 ) -> AuditEvent:
     """Record a security event: login, lockout, export, reveal, denied request."""
     ip = None
+    request = request if request is not None else current_request.get()
     if request is not None:
         ip = request.META.get("REMOTE_ADDR")
         if actor is None and getattr(request, "user", None) is not None:

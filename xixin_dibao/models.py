@@ -1,8 +1,8 @@
 """Project-wide records: users and their roles, the audit trail, background jobs."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +13,25 @@ class Role(models.TextChoices):
     VILLAGE_OFFICER = "village_officer", "村综合服务专干"
     OFFICE = "office", "民政办"
     LEADERSHIP = "leadership", "领导小组"
+    # 三员分立 (等保 level 3): none of the three reads household data.
     ADMIN = "admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
+
+
+ADMIN_ROLES = (Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN)
+
+
+class UserQuerySet(models.QuerySet):
+    def delete(self):
+        """Deactivate instead of deleting: audit rows keep pointing at their actor."""
+        for user in self:
+            user.delete()
+        return 0, {}
+
+
+class AppUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -39,6 +57,8 @@ class User(AbstractUser):
     phone = models.CharField("电话", max_length=20, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", default=timezone.now)
 
+    objects = AppUserManager()
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
@@ -50,13 +70,34 @@ class User(AbstractUser):
     def get_full_name(self):
         return f"{self.last_name}{self.first_name}".strip()
 
+    def delete(self, using=None, keep_parents=False):
+        """Users are never hard-deleted (等保: accounts are disabled; the audit keeps its actor)."""
+        from .audit import record_security
+
+        with transaction.atomic():
+            if self.is_active:
+                self.is_active = False
+                self.save(update_fields=["is_active"])
+            record_security(
+                kind=AuditEvent.Kind.DELETE,
+                summary=f"删除用户 {self.username} 的请求已改为停用（用户不做物理删除）",
+                model="xixin_dibao.User",
+                object_id=self.pk,
+            )
+        return 0, {}
+
     @property
     def is_village_officer(self) -> bool:
         return self.role == Role.VILLAGE_OFFICER
 
     @property
+    def is_admin_role(self) -> bool:
+        """System, security or audit administrator: manages the system, never reads its data."""
+        return self.role in ADMIN_ROLES and not self.is_superuser
+
+    @property
     def is_office(self) -> bool:
-        return self.role in (Role.OFFICE, Role.ADMIN) or self.is_superuser
+        return self.role == Role.OFFICE or self.is_superuser
 
     @property
     def is_leadership(self) -> bool:
@@ -64,7 +105,7 @@ class User(AbstractUser):
 
     @property
     def can_edit_registry(self) -> bool:
-        return self.role in (Role.VILLAGE_OFFICER, Role.OFFICE, Role.ADMIN) or self.is_superuser
+        return self.role in (Role.VILLAGE_OFFICER, Role.OFFICE) or self.is_superuser
 
     @property
     def can_decide(self) -> bool:
@@ -80,8 +121,25 @@ class User(AbstractUser):
             raise PermissionDenied(message)
 
 
+class AuditEventManager(models.Manager):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Chain new rows (restores keep the hashes they bring)."""
+        from .audit_chain import chain
+
+        objs = list(objs)
+        if not objs or all(o.hash for o in objs):
+            return super().bulk_create(objs, *args, **kwargs)
+        using = self.db
+        return chain(
+            self.model,
+            objs,
+            using,
+            lambda: super(AuditEventManager, self).bulk_create(objs, *args, **kwargs),
+        )
+
+
 class AuditEvent(models.Model):
-    """Append-only record of a data change or a security event."""
+    """Append-only record of a data change or a security event, hash-chained in id order."""
 
     class Kind(models.TextChoices):
         CREATE = "create", "新增"
@@ -99,6 +157,13 @@ class AuditEvent(models.Model):
         REVEAL = "reveal", "查看完整身份证号"
         DENIED = "denied", "越权访问被拒绝"
         PERMISSION = "permission", "权限变更"
+        ADMIN_EDIT = "admin_edit", "后台管理操作"
+        USER_CREATED = "user_create", "新建用户"
+        USER_DEACTIVATED = "user_deactivate", "停用用户"
+        USER_ACTIVATED = "user_activate", "启用用户"
+        PASSWORD_CHANGED = "password_change", "修改密码"
+        OTP_ENROLLED = "otp_enroll", "绑定动态口令"
+        OTP_FAILED = "otp_failed", "动态口令错误"
 
     at = models.DateTimeField("时间", default=clock.now, db_index=True)
     actor = models.ForeignKey(
@@ -114,6 +179,10 @@ class AuditEvent(models.Model):
     after = models.JSONField("修改后", null=True, blank=True)
     ip_address = models.GenericIPAddressField("IP", null=True, blank=True)
     success = models.BooleanField("成功", default=True)
+    prev_hash = models.CharField("前一条哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("本条哈希", max_length=64, blank=True, editable=False)
+
+    objects = AuditEventManager()
 
     class Meta:
         verbose_name = "审计记录"
@@ -129,7 +198,12 @@ class AuditEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionDenied("审计记录不可修改。")
-        super().save(*args, **kwargs)
+        if self.hash:
+            return super().save(*args, **kwargs)
+        from .audit_chain import chain
+
+        using = kwargs.get("using") or "default"
+        chain(type(self), [self], using, lambda: super(AuditEvent, self).save(*args, **kwargs))
 
     def delete(self, *args, **kwargs):
         raise PermissionDenied("审计记录不可删除。")

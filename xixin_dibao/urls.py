@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import dashboard_views, todo, views
+from . import dashboard_views, otp, todo, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("todo/", todo.todo, name="todo"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("otp/setup/", otp.otp_setup, name="otp_setup"),
+    path("otp/verify/", otp.otp_verify, name="otp_verify"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",

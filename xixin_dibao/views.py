@@ -16,7 +16,9 @@ from .models import AuditEvent, Job, Role
 START_PAGES = {
     Role.VILLAGE_OFFICER: ["todo", "households:list"],
     Role.OFFICE: ["screening:queue", "households:list"],
-    Role.ADMIN: ["screening:queue", "households:list"],
+    Role.ADMIN: ["admin:index"],
+    Role.SECURITY_ADMIN: ["admin:index"],
+    Role.AUDIT_ADMIN: ["admin:index"],
     Role.LEADERSHIP: ["dashboard", "households:list"],
 }
 

@@ -226,3 +226,117 @@ def test_officer_cannot_force_a_state_or_decision_by_post(client_for, world, vil
     )
     case.refresh_from_db()
     assert case.state == before
+
+
+# 三员分立 (issue 19.4): the system, security and audit administrators.
+ADMIN_ROLES = ["admin", "security_admin", "audit_admin"]
+# Every page that shows or exports household data, by URL name and the object it needs.
+PERSONAL_DATA_PAGES = {
+    "households:list": None,
+    "households:export": None,
+    "households:detail": "household",
+    "screening:queue": None,
+    "screening:export": None,
+    "verification:case_list": None,
+    "verification:case_detail": "case",
+    "archives:index": None,
+    "archives:household": "household",
+    "archives:download": "household",
+    "dashboard": None,
+    "dashboard_export": None,
+}
+# Admin-site pages: which administrator may open each (everyone else gets 403).
+ADMIN_PAGES = {
+    "admin:xixin_dibao_user_add": {"admin"},
+    "admin:xixin_dibao_user_changelist": {"admin", "security_admin"},
+    "admin:households_township_changelist": {"admin"},
+    "admin:households_campaign_changelist": {"admin"},
+    "admin:auth_group_add": {"security_admin"},
+    "admin:otp_totp_totpdevice_changelist": {"security_admin"},
+    "admin:xixin_dibao_auditevent_changelist": {"audit_admin"},
+    "admin:admin_logentry_changelist": {"audit_admin"},
+    "admin:households_household_changelist": set(),
+    "admin:households_member_changelist": set(),
+    "admin:verification_homevisit_changelist": set(),
+    "admin:xixin_dibao_job_changelist": set(),
+}
+
+
+@pytest.fixture
+def administrator(request):
+    from tests.factories import UserFactory
+
+    def make(role):
+        return UserFactory(username=f"{role}_user", role=role, is_staff=True)
+
+    return make
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_administrators_cannot_read_or_export_personal_data(client_for, administrator, world, role):
+    client = client_for(administrator(role))
+    for name, spec in sorted(PERSONAL_DATA_PAGES.items()):
+        response = client.get(url_for(name, spec, world))
+        assert response.status_code == 403, (role, name, response.status_code)
+        assert "三员分立" in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+@pytest.mark.parametrize("name", sorted(ADMIN_PAGES))
+def test_each_administrator_opens_only_their_admin_pages(client_for, administrator, role, name):
+    response = client_for(administrator(role)).get(reverse(name))
+    expected = 200 if role in ADMIN_PAGES[name] else 403
+    assert response.status_code == expected, (role, name, response.status_code)
+
+
+@pytest.mark.parametrize("role", ADMIN_ROLES)
+def test_administrators_start_in_the_admin_site(client_for, administrator, role):
+    response = client_for(administrator(role)).get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("admin:index")
+
+
+def user_form(user, **changes):
+    data = {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": "",
+        "is_active": "on",
+        "role": user.role,
+        "phone": "",
+        "password_changed_at_0": "2026-01-01",
+        "password_changed_at_1": "00:00:00",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+    }
+    data.update(changes)
+    return data
+
+
+def test_only_the_security_administrator_changes_roles(client_for, administrator):
+    from tests.factories import UserFactory
+
+    clerk = UserFactory(username="clerk", role="village_officer")
+    url = reverse("admin:xixin_dibao_user_change", args=[clerk.pk])
+    client_for(administrator("admin")).post(url, user_form(clerk, role="office"))
+    clerk.refresh_from_db()
+    assert clerk.role == "village_officer"  # 系统管理员: the field is read-only
+    response = client_for(administrator("security_admin")).post(
+        url, user_form(clerk, role="office")
+    )
+    assert response.status_code == 302
+    clerk.refresh_from_db()
+    assert clerk.role == "office"
+
+
+def test_permission_rows_do_not_widen_an_administrators_rights(client_for, administrator):
+    """A security admin who grants a system admin household rights changes nothing."""
+    from django.contrib.auth.models import Permission
+
+    sysadmin = administrator("admin")
+    sysadmin.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_household", "reveal_id_number"])
+    )
+    client = client_for(sysadmin)
+    assert client.get(reverse("admin:households_household_changelist")).status_code == 403
+    assert not sysadmin.has_perm("xixin_dibao.reveal_id_number")

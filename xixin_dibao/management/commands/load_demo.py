@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from households.demo_caseload import load_demo_registry
 from households.models import Household, Village
-from xixin_dibao.models import Role, User
+from xixin_dibao.models import ADMIN_ROLES, Role, User
 
 DEMO_PASSWORD = "Xixin@2022"
 # The people the seed names, plus one village officer (综合服务专干) per village.
@@ -23,7 +23,10 @@ DEMO_USERS = [
     ("fengtian", "丰田村", "专干", Role.VILLAGE_OFFICER, "500240214203", False),
     ("wuping", "五坪村", "专干", Role.VILLAGE_OFFICER, "500240214204", False),
     ("baiguo", "白果村", "专干", Role.VILLAGE_OFFICER, "500240214205", False),
-    ("sysadmin", "系统", "管理员", Role.ADMIN, None, True),
+    # 三员分立: none of the three reads household data.
+    ("sysadmin", "系统", "管理员", Role.ADMIN, None, False),
+    ("secadmin", "安全", "管理员", Role.SECURITY_ADMIN, None, False),
+    ("auditadmin", "审计", "管理员", Role.AUDIT_ADMIN, None, False),
 ]
 
 
@@ -48,7 +51,7 @@ class Command(BaseCommand):
             )
             if created:
                 user.village = Village.objects.filter(code=village_code).first()
-                user.is_staff = user.is_superuser = role == Role.ADMIN
+                user.is_staff = role in ADMIN_ROLES
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             if can_reveal:
