@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('xixin_dibao', '0003_dashboardsnapshot_coveragehistory'),
+        ('xixin_dibao', '0004_sec_c_audit_chain_roles'),
     ]
 
     operations = [
