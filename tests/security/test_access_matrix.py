@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from archives.models import DossierDocument
-from tests.factories import MemberFactory
+from tests.factories import MemberFactory, UserFactory
 from tests.verification.factories import (
     DecisionFactory,
     HomeVisitFactory,
@@ -52,6 +52,13 @@ HOUSEHOLD_URLS = {
     "verification:notice_print": "notice",
     "verification:notice_pdf": "notice",
     "verification:notice_report": "notice",
+    "verification:auto_exit_confirm": "case",
+    "verification:auto_exit_reverse": "case",
+    "households:record_create": "household",
+    "households:record_edit": "household+record",
+    "households:record_end": "household+record",
+    "households:application_create": "household",
+    "households:application_edit": "household+application",
 }
 # Pages that only show or download (GET); the rest change something.
 READ_ONLY_URLS = {
@@ -79,6 +86,7 @@ OFFICE_ONLY_URLS = {
     "verification:meeting_decide": "meeting+item",
     "verification:meeting_minutes_pdf": "meeting",
     "verification:meeting_create": None,
+    "verification:confirmation_reverse": "confirmation",
     "screening:run": None,
     "screening:what_if": None,
 }
@@ -131,9 +139,32 @@ def world(campaign, village_b, settings):
         content_type="application/pdf",
         page_count=1,
     )
+    from django.utils import timezone
+
+    from households.models import Application, AssistanceRecord
+    from verification.models import CountyConfirmation
+
+    record = AssistanceRecord.objects.create(
+        member=case.household.members.first(), kind="dibao", start_date=date(2020, 1, 1)
+    )
+    application = Application.objects.create(
+        household=case.household, kind="dibao", applied_on=date(2021, 5, 1), outcome="pending"
+    )
+    confirmation = CountyConfirmation.objects.create(
+        case=case,
+        outcome="maintain",
+        confirmed_on=date(2022, 12, 1),
+        document_number="石民审〔2022〕1号",
+        start_date=date(2022, 12, 1),
+        recorded_by=decision.decided_by or UserFactory(username="matrix_recorder"),
+        recorded_at=timezone.now(),
+    )
     return {
         "household": case.household,
         "case": case,
+        "record": record,
+        "application": application,
+        "confirmation": confirmation,
         "visit": visit,
         "decision": decision,
         "notice": notice,
