@@ -4,6 +4,7 @@ See README.md, section 配置变量, for the full list.
 """
 
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -108,7 +109,13 @@ else:
                     "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            # Tests run on a file database with the same WAL + busy timeout as production: the
+            # shared-cache in-memory default locks whole tables ("database table is locked")
+            # when a job thread writes while the test reads, and ignores the busy timeout.
+            "TEST": {
+                "NAME": os.environ.get("SQLITE_TEST_PATH")
+                or str(Path(tempfile.gettempdir()) / f"xixin-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
