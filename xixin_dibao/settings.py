@@ -184,11 +184,21 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "50000")
 # Larger imports and exports run as background jobs with a progress page.
 IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", str(256 * 1024))
 EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "10000")
+# Scans (issue 19.2): pixels checked from the header before decoding, PDF pages and objects
+# capped, and every scan parsed in a child process with these memory and time limits.
+SCAN_MAX_PIXELS = envint("SCAN_MAX_PIXELS", str(40_000_000))  # A4 at 600 dpi is 35 million
+SCAN_MAX_PDF_PAGES = envint("SCAN_MAX_PDF_PAGES", "200")
+SCAN_MAX_PDF_OBJECTS = envint("SCAN_MAX_PDF_OBJECTS", "20000")
+SCAN_MEMORY_MB = envint("SCAN_MEMORY_MB", "768")
+SCAN_TIMEOUT_SECONDS = envint("SCAN_TIMEOUT_SECONDS", "20")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The app's idea of "today": pinned for demonstration and training (a banner shows it).
 APP_TODAY = envdate("APP_TODAY")
+
+# Backups are encrypted with this key (32 bytes, URL-safe base64; `manage.py backup --new-key`).
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
 
 # Audit retention (网络安全法: at least six months).
 AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", "365"), 184)
