@@ -214,7 +214,16 @@ EMBEDDED_JOBS_IN_THREADS = envbool("EMBEDDED_JOBS_IN_THREADS", "True")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# A dead worker's task comes back after the visibility timeout (issue 19.10: minutes, not 4 h).
+# A long task keeps its job's heartbeat fresh, so an early redelivery of a live task is
+# recognised and dropped (xixin_dibao.jobs.claimed); tasks are idempotent by job id.
+JOB_VISIBILITY_TIMEOUT = envint("JOB_VISIBILITY_TIMEOUT", "600")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT}
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", "30")
+JOB_HEARTBEAT_STALE_SECONDS = envint("JOB_HEARTBEAT_STALE_SECONDS", "120")
+# No heartbeat for this long: the job is failed (after Celery had its chance to redeliver it).
+JOB_ABANDONED_SECONDS = envint("JOB_ABANDONED_SECONDS", str(JOB_VISIBILITY_TIMEOUT + 300))
+JOB_UPLOAD_GRACE_SECONDS = envint("JOB_UPLOAD_GRACE_SECONDS", "600")
 CELERY_TASK_SOFT_TIME_LIMIT = 3000
 CELERY_TASK_TIME_LIMIT = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
@@ -229,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "verification.tasks.enforce_deadlines", "schedule": 3600.0},
     "refresh-dashboard": {"task": "xixin_dibao.tasks.refresh_dashboard", "schedule": 300.0},
     "purge-audit": {"task": "xixin_dibao.tasks.purge_old_audit", "schedule": 86400.0},
+    "recover-jobs": {"task": "xixin_dibao.tasks.recover_jobs", "schedule": 120.0},
 }
 
 CACHES = {
