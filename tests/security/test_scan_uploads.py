@@ -239,7 +239,12 @@ def test_a_bomb_already_on_disk_is_skipped_with_a_note_and_the_batch_finishes(
 
 
 def test_the_child_walk_alone_refuses_the_page_flood(monkeypatch):
-    """Without the raw-byte pre-check (e.g. arrays hidden in object streams) the walk refuses."""
+    """Without the raw-byte pre-check (e.g. arrays hidden in object streams) the walk refuses.
+
+    This is the fallback path (pypdf parses the 50,000-entry array: about 0.5 s on an idle
+    core); the upload path refuses the plain-text file from its bytes in milliseconds. The bound
+    here is loose so that a machine at load 17 does not fail it; unbounded took over 5 minutes.
+    """
     from verification import scanguard
 
     monkeypatch.setattr(scanguard, "pdf_header_error", lambda *args: None)
@@ -247,4 +252,4 @@ def test_the_child_walk_alone_refuses_the_page_flood(monkeypatch):
     started = time.monotonic()
     with pytest.raises(scanguard.Rejected, match="页数超过上限"):
         scanguard.process("store", pdf_one_page_referenced(), limits)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0
