@@ -84,7 +84,7 @@ def dump(path: Path, *, database: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def digests(path: Path) -> dict[str, dict]:
-    """Per model: rows and a SHA-256 over its rows (key order normalised) in key order."""
+    """Per model: rows, and a SHA-256 over its rows' SHA-256 (keys sorted) in primary-key order."""
     rows: dict[str, list[tuple]] = defaultdict(list)
     with path.open("rb") as fh:
         for line in fh:
@@ -92,12 +92,13 @@ def digests(path: Path) -> dict[str, dict]:
                 continue
             obj = json.loads(line)
             canonical = json.dumps(obj, sort_keys=True, ensure_ascii=False).encode()
-            rows[obj["model"]].append((str(obj.get("pk")), canonical))
+            # Keep a row's hash, not the row: a county's million rows stay small in memory.
+            rows[obj["model"]].append((str(obj.get("pk")), hashlib.sha256(canonical).digest()))
     result = {}
     for model, items in sorted(rows.items()):
         digest = hashlib.sha256()
-        for _, canonical in sorted(items, key=lambda item: _pk_key(item[0])):
-            digest.update(canonical + b"\n")
+        for _, row_hash in sorted(items, key=lambda item: _pk_key(item[0])):
+            digest.update(row_hash)
         result[model] = {"rows": len(items), "sha256": digest.hexdigest()}
     return result
 
