@@ -34,6 +34,7 @@ demo: system-deps venv  ## migrate and load the reference data and the demo town
 	APP_TODAY=$(APP_TODAY) $(PY) manage.py load_demo
 
 run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/
+	@$(PY) manage.py recover_jobs
 	@OTP_REQUIRED=$(OTP_REQUIRED) $(PY) manage.py login_help --port $(PORT)
 	@export APP_TODAY=$(APP_TODAY) OTP_REQUIRED=$(OTP_REQUIRED); trap 'kill 0' EXIT; \
 	$(PY) manage.py run_scheduler & \

@@ -15,6 +15,7 @@ from io import BytesIO
 from pathlib import Path
 
 from households.models import Household
+from verification.scans import ScanError, scan_as_pdf
 
 from .documents import Doc, collect_documents, fingerprint
 from .pdf import render_document, render_html
@@ -29,7 +30,6 @@ A4 = (210 * MM, 297 * MM)
 # templates/pdf/dossier/dossier.html) and below the 10 mm title line.
 SCAN_BOX = (18 * MM, 18 * MM, 192 * MM, (297 - 20 - 10) * MM)
 FULL_BOX = (0, 0, *A4)
-MAX_IMAGE_SIDE = 2000  # pixels: about 240 dpi across an A4 page, plenty for a scan
 FRONT_PAGES = 2  # the cover and a one-page 卷内目录; only a dossier of very many documents has more
 
 
@@ -68,28 +68,9 @@ def content_signature(household: Household, context: dict, docs: list[Doc]) -> s
     return fingerprint(LAYOUT_VERSION, cover, rows)
 
 
-def image_pdf(path: Path) -> bytes:
-    """A one-page PDF of a JPEG or PNG scan (orientation from EXIF, transparency on white)."""
-    from PIL import Image, ImageOps
-
-    with Image.open(path) as original:
-        image = ImageOps.exif_transpose(original)
-        if image.mode in ("RGBA", "LA", "P"):
-            rgba = image.convert("RGBA")
-            image = Image.new("RGB", rgba.size, "white")
-            image.paste(rgba, mask=rgba.getchannel("A"))
-        elif image.mode not in ("RGB", "L"):
-            image = image.convert("RGB")
-        image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
-        buffer = BytesIO()
-        image.save(buffer, "PDF", resolution=150.0)
-        return buffer.getvalue()
-
-
-def scan_pdf(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        head = fh.read(5)
-    return path.read_bytes() if head.startswith(b"%PDF") else image_pdf(path)
+def scan_pdf(path: Path) -> tuple[bytes, int]:
+    """A stored scan as PDF and its pages, checked in a limited child process (issue 19.2)."""
+    return scan_as_pdf(path)
 
 
 def pdf_page_count(data: bytes) -> int:
@@ -107,12 +88,23 @@ def _prepare_external(docs: list[Doc]) -> None:
         if doc.is_inline:
             continue
         try:
-            doc.pdf = doc.render() if doc.render else scan_pdf(doc.file_path)
-            doc.page_count = pdf_page_count(doc.pdf)
+            if doc.render:
+                doc.pdf = doc.render()
+                doc.page_count = pdf_page_count(doc.pdf)
+            else:
+                doc.pdf, doc.page_count = scan_pdf(doc.file_path)
+        except ScanError as exc:
+            # A bad scan never stops the dossier or its batch: it gets a placeholder and a note.
+            logger.warning("dossier document %s skipped: %s", doc.key, exc)
+            _skip(doc, f"扫描件未编入：{exc}")
         except Exception:
             logger.exception("dossier document %s could not be read", doc.key)
-            doc.pdf, doc.page_count = None, 1
-            doc.note = "；".join(filter(None, [doc.note, "文件无法读取，请核对原件"]))
+            _skip(doc, "文件无法读取，请核对原件")
+
+
+def _skip(doc: Doc, note: str) -> None:
+    doc.pdf, doc.page_count = None, 1
+    doc.note = "；".join(filter(None, [doc.note, note]))
 
 
 def _fit(page, box):

@@ -29,8 +29,16 @@ class ScanUploadForm(forms.Form):
         head = upload.read(8)
         upload.seek(0)
         if head.startswith((b"\xff\xd8\xff", b"\x89PNG")):
+            from django.conf import settings
             from PIL import Image
 
+            from verification.scanguard import image_header_error
+
+            # The header alone: an image bomb is refused before any pixel is decoded.
+            error = image_header_error(upload.read(), settings.SCAN_MAX_PIXELS)
+            upload.seek(0)
+            if error:
+                raise forms.ValidationError(error)
             try:
                 with Image.open(upload) as image:
                     image.verify()

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from households.models import Household, Village
 from verification.scans import store_scan
 from xixin_dibao.audit import record_change, snapshot
-from xixin_dibao.jobs import dispatch, start_job
+from xixin_dibao.jobs import dispatch, start_job, this_worker
 from xixin_dibao.models import AuditEvent, Job
 
 from .compile import compile_dossier, dossier_plan
@@ -217,6 +217,8 @@ def resume_dossier_batch(*, user, job: Job) -> Job:
 
     user.require(job.owner_id == user.pk or user.is_office, "只能继续自己发起的档案包。")
     user.require(job.status != Job.Status.DONE, "该档案包已经生成完毕。")
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, finished_at=None)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, finished_at=None, worker=this_worker(), heartbeat_at=None
+    )
     transaction.on_commit(lambda: dispatch(build_dossier_batch, job.pk))
     return job

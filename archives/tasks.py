@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 
 from households.models import Household
 from xixin_dibao import clock
-from xixin_dibao.jobs import fail_job, finish_job, result_path, set_progress
+from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
 from xixin_dibao.models import Job
 
 from .batch import (
@@ -51,9 +51,13 @@ def batch_dir(job: Job):
 @shared_task
 def build_dossier_batch(job_id: int) -> None:
     """Split the job's households into chunks and run them, then finish (a chord)."""
-    job = _open_job(job_id)
-    if job is None:
-        return
+    with claimed(job_id) as job:
+        if job is not None:
+            _start_batch(job)
+
+
+def _start_batch(job: Job) -> None:
+    job_id = job.pk
     ids = list(_households(job).values_list("pk", flat=True))
     out = batch_dir(job)
     set_progress(job, done=done_count(out), total=len(ids), message="正在生成档案PDF……")

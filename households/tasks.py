@@ -10,7 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.http import QueryDict
 
-from xixin_dibao.jobs import fail_job, finish_job, result_path, set_progress
+from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
 from xixin_dibao.models import Job
 
 from .importing import import_households_file
@@ -20,13 +20,6 @@ from .resources import HouseholdResource, write_households_xlsx
 
 logger = logging.getLogger(__name__)
 ERROR_REPORT_NAME = "导入错误清单.xlsx"
-
-
-def _pending(job_id: int) -> Job | None:
-    job = Job.objects.select_related("owner").filter(pk=job_id).first()
-    if job is None or job.status in (Job.Status.DONE, Job.Status.FAILED):
-        return None
-    return job
 
 
 def _failure_message(errors) -> str:
@@ -40,9 +33,12 @@ def _failure_message(errors) -> str:
 @shared_task
 def import_households_task(job_id: int) -> None:
     """Import the uploaded workbook of job `job_id`; the upload is deleted whatever happens."""
-    job = _pending(job_id)
-    if job is None:
-        return
+    with claimed(job_id) as job:
+        if job is not None:
+            _import(job)
+
+
+def _import(job: Job) -> None:
     path = stored_path(job.params.get("file", ""))
     try:
         if not path.is_file():
@@ -68,7 +64,7 @@ def import_households_task(job_id: int) -> None:
             result_file=str(report.relative_to(settings.MEDIA_ROOT)), result_name=ERROR_REPORT_NAME
         )
     except Exception:  # noqa: BLE001 - the job page must say it failed; nothing was written
-        logger.exception("household import job %s crashed", job_id)
+        logger.exception("household import job %s crashed", job.pk)
         fail_job(job, "导入失败：系统出错，未写入任何数据。请稍后重试或联系管理员。")
     finally:
         path.unlink(missing_ok=True)
@@ -77,9 +73,12 @@ def import_households_task(job_id: int) -> None:
 @shared_task
 def export_households_task(job_id: int) -> None:
     """Write the household list export of job `job_id` to its result file."""
-    job = _pending(job_id)
-    if job is None:
-        return
+    with claimed(job_id) as job:
+        if job is not None:
+            _export(job)
+
+
+def _export(job: Job) -> None:
     params = QueryDict(job.params.get("query", ""))
     resource = HouseholdResource(user=job.owner, reveal=job.params.get("reveal"), params=params)
     path = result_path(job, "households.xlsx")
@@ -90,7 +89,7 @@ def export_households_task(job_id: int) -> None:
             resource, path, progress=lambda n: set_progress(job, done=n, total=total)
         )
     except Exception:  # noqa: BLE001 - reported on the job page
-        logger.exception("household export job %s crashed", job_id)
+        logger.exception("household export job %s crashed", job.pk)
         fail_job(job, "导出失败：系统出错，请稍后重试。")
         return
     finish_job(job, message=f"已导出 {count} 户。", path=path, name=job.params.get("name", ""))

@@ -6,15 +6,19 @@ from celery import shared_task
 @shared_task
 def screen_campaign(job_id: int) -> None:
     """Screen a village or the whole campaign for a background job, reporting progress."""
+    from xixin_dibao.jobs import claimed
+
+    with claimed(job_id) as job:
+        if job is not None:
+            _screen(job)
+
+
+def _screen(job) -> None:
     from households.models import Campaign, Village
     from xixin_dibao.jobs import fail_job, finish_job, set_progress
-    from xixin_dibao.models import Job
 
     from . import services
 
-    job = Job.objects.select_related("owner").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return
     params = job.params
     try:
         campaign = Campaign.objects.get(pk=params["campaign_id"])
@@ -45,17 +49,22 @@ def screen_households(household_ids: list[int]) -> None:
 @shared_task
 def export_queue(job_id: int) -> None:
     """Write a large filtered queue to .xlsx for a background job."""
+    from xixin_dibao.jobs import claimed
+
+    with claimed(job_id) as job:
+        if job is not None:
+            _export_queue(job)
+
+
+def _export_queue(job) -> None:
     from households.models import Campaign
     from xixin_dibao.audit import record_security
     from xixin_dibao.jobs import fail_job, finish_job, result_path, set_progress
-    from xixin_dibao.models import AuditEvent, Job
+    from xixin_dibao.models import AuditEvent
 
     from .export import write_queue
     from .forms import filter_queue, order_queue, queue_results
 
-    job = Job.objects.select_related("owner").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return
     try:
         campaign = Campaign.objects.get(pk=job.params["campaign_id"])
         _, data, base = queue_results(

@@ -2,10 +2,14 @@
 
 Files go under MEDIA_ROOT/scans/<year>/<month>/<uuid>.<ext>: the user's file name never reaches a
 path (S-23). The type is checked by magic bytes, not by the name or the browser's content type.
+Nothing is decoded or parsed in the server process: see scanguard.py (issue 19.2).
 Downloads go through a view that checks the household first; this module only builds the response.
 """
 
-import io
+import json
+import logging
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +18,10 @@ from django.conf import settings
 from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+
+from . import scanguard
+
+logger = logging.getLogger(__name__)
 
 MAGIC = {
     b"%PDF-": ("pdf", "application/pdf"),
@@ -48,19 +56,55 @@ def sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _pdf_pages(data: bytes) -> int:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _limits() -> dict:
+    return {
+        "max_pixels": settings.SCAN_MAX_PIXELS,
+        "max_pages": settings.SCAN_MAX_PDF_PAGES,
+        "max_objects": settings.SCAN_MAX_PDF_OBJECTS,
+        "memory_mb": settings.SCAN_MEMORY_MB,
+        "cpu_seconds": max(1, int(settings.SCAN_TIMEOUT_SECONDS)),
+    }
 
+
+def checked(data: bytes, *, mode: str = "store") -> tuple[int, bytes]:
+    """(pages, bytes) of a scan checked and cleaned in a limited child process (issue 19.2).
+
+    The header checks run here first, so an oversized image or an object-flooded PDF is refused
+    in milliseconds without decoding; everything that parses or decodes runs in the child.
+    Raises ScanError with a Chinese message.
+    """
+    limits = _limits()
+    if data.startswith(b"%PDF-"):
+        error = scanguard.pdf_header_error(data, limits["max_objects"], limits["max_pages"])
+    else:
+        error = scanguard.image_header_error(data, limits["max_pixels"])
+    if error:
+        raise ScanError(error)
+    command = [sys.executable, "-I", scanguard.__file__, mode, json.dumps(limits)]
+    timeout = settings.SCAN_TIMEOUT_SECONDS
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise ScanError("PDF 文件已加密，无法归档，请上传未加密的扫描件。")
-        return max(len(reader.pages), 1)
-    except ScanError:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ScanError("PDF 文件已损坏或无法读取，请重新扫描后上传。") from exc
+        proc = subprocess.run(command, input=data, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise ScanError(
+            f"扫描件处理超时（超过 {timeout:g} 秒），已拒收。请重新扫描为普通的 PDF 或图片后上传。"
+        ) from exc
+    head, _, payload = proc.stdout.partition(b"\n")
+    try:
+        info = json.loads(head)
+    except ValueError:
+        info = None
+    if proc.returncode != 0 or not isinstance(info, dict):
+        logger.warning("scan check child ended with %s", proc.returncode)
+        raise ScanError("扫描件处理超出时间或内存限制，已拒收。请重新扫描后上传。")
+    if not info.get("ok"):
+        raise ScanError(info.get("error") or "扫描件无法读取，请重新扫描后上传。")
+    return int(info["pages"]), payload
+
+
+def scan_as_pdf(path: Path) -> tuple[bytes, int]:
+    """A stored scan as PDF bytes and its page count, for the dossier (checked again, limited)."""
+    pages, pdf = checked(path.read_bytes(), mode="pdf")
+    return pdf, pages
 
 
 def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
@@ -79,7 +123,7 @@ def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
     if kind is None:
         raise ScanError("扫描件只接受 PDF、JPG 或 PNG 格式（按文件内容判断，不看扩展名）。")
     ext, content_type = kind
-    pages = _pdf_pages(data) if ext == "pdf" else 1
+    pages, data = checked(data)
     now = timezone.localtime()
     relative = Path("scans") / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.{ext}"
     target = Path(settings.MEDIA_ROOT) / relative

@@ -230,6 +230,10 @@ class Job(models.Model):
     result_name = models.CharField("下载文件名", max_length=200, blank=True)
     created_at = clock.DateTimeField("创建时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Who runs it ("host:pid") and when it last said so: a job whose worker died is found and
+    # failed on start (xixin_dibao.jobs.recover_jobs), instead of staying 进行中 forever.
+    worker = models.CharField("执行进程", max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField("最近心跳", null=True, blank=True)
 
     class Meta:
         verbose_name = "后台任务"

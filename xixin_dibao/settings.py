@@ -4,6 +4,7 @@ See README.md, section 配置变量, for the full list.
 """
 
 import os
+import tempfile
 from datetime import date
 from pathlib import Path
 
@@ -114,7 +115,13 @@ else:
                     "PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            # Tests run on a file database with the same WAL + busy timeout as production: the
+            # shared-cache in-memory default locks whole tables ("database table is locked")
+            # when a job thread writes while the test reads, and ignores the busy timeout.
+            "TEST": {
+                "NAME": os.environ.get("SQLITE_TEST_PATH")
+                or str(Path(tempfile.gettempdir()) / f"xixin-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -192,11 +199,21 @@ IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "50000")
 # Larger imports and exports run as background jobs with a progress page.
 IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", str(256 * 1024))
 EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "10000")
+# Scans (issue 19.2): pixels checked from the header before decoding, PDF pages and objects
+# capped, and every scan parsed in a child process with these memory and time limits.
+SCAN_MAX_PIXELS = envint("SCAN_MAX_PIXELS", str(40_000_000))  # A4 at 600 dpi is 35 million
+SCAN_MAX_PDF_PAGES = envint("SCAN_MAX_PDF_PAGES", "200")
+SCAN_MAX_PDF_OBJECTS = envint("SCAN_MAX_PDF_OBJECTS", "20000")
+SCAN_MEMORY_MB = envint("SCAN_MEMORY_MB", "768")
+SCAN_TIMEOUT_SECONDS = envint("SCAN_TIMEOUT_SECONDS", "20")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The app's idea of "today": pinned for demonstration and training (a banner shows it).
 APP_TODAY = envdate("APP_TODAY")
+
+# Backups are encrypted with this key (32 bytes, URL-safe base64; `manage.py backup --new-key`).
+BACKUP_KEY = os.environ.get("BACKUP_KEY", "")
 
 # Audit retention (网络安全法: at least six months).
 AUDIT_RETENTION_DAYS = max(envint("AUDIT_RETENTION_DAYS", "365"), 184)
@@ -212,7 +229,16 @@ EMBEDDED_JOBS_IN_THREADS = envbool("EMBEDDED_JOBS_IN_THREADS", "True")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
+# A dead worker's task comes back after the visibility timeout (issue 19.10: minutes, not 4 h).
+# A long task keeps its job's heartbeat fresh, so an early redelivery of a live task is
+# recognised and dropped (xixin_dibao.jobs.claimed); tasks are idempotent by job id.
+JOB_VISIBILITY_TIMEOUT = envint("JOB_VISIBILITY_TIMEOUT", "600")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": JOB_VISIBILITY_TIMEOUT}
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", "30")
+JOB_HEARTBEAT_STALE_SECONDS = envint("JOB_HEARTBEAT_STALE_SECONDS", "120")
+# No heartbeat for this long: the job is failed (after Celery had its chance to redeliver it).
+JOB_ABANDONED_SECONDS = envint("JOB_ABANDONED_SECONDS", str(JOB_VISIBILITY_TIMEOUT + 300))
+JOB_UPLOAD_GRACE_SECONDS = envint("JOB_UPLOAD_GRACE_SECONDS", "600")
 CELERY_TASK_SOFT_TIME_LIMIT = 3000
 CELERY_TASK_TIME_LIMIT = 3600
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 200
@@ -227,6 +253,7 @@ CELERY_BEAT_SCHEDULE = {
     "enforce-deadlines": {"task": "verification.tasks.enforce_deadlines", "schedule": 3600.0},
     "refresh-dashboard": {"task": "xixin_dibao.tasks.refresh_dashboard", "schedule": 300.0},
     "purge-audit": {"task": "xixin_dibao.tasks.purge_old_audit", "schedule": 86400.0},
+    "recover-jobs": {"task": "xixin_dibao.tasks.recover_jobs", "schedule": 120.0},
 }
 
 CACHES = {

@@ -42,3 +42,12 @@ def refresh_dashboard(campaign_id: int | None = None) -> int:
         refresh_snapshot(campaign=campaign)
         count += 1
     return count
+
+
+@shared_task(name="xixin_dibao.tasks.recover_jobs")
+def recover_jobs() -> int:
+    """Fail jobs whose worker died and delete orphaned uploads (issue 19.10)."""
+    from .jobs import recover_jobs as recover
+
+    failed, removed = recover()
+    return len(failed) + len(removed)

@@ -31,11 +31,16 @@ def pdf_bytes(pages: int = 1) -> bytes:
     return buffer.getvalue()
 
 
-PNG_BYTES = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00"
-    b"\x00\x00\x00IEND\xaeB`\x82"
-)
+def _png_bytes() -> bytes:
+    """A valid 1x1 PNG (scans are verified: a broken checksum is refused, issue 19.2)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PNG_BYTES = _png_bytes()
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
