@@ -102,6 +102,7 @@ _SAME_NAME = (
     "marginal_multiplier",
     "tuopin_income_screen",
     "employment_cost_rate",
+    "employment_cost_scope",
     "income_period_months",
     "minimum_wage_monthly",
     "near_line_band",
@@ -167,6 +168,7 @@ _INT_FIELDS = frozenset(
 )
 _DATE_FIELDS = frozenset({"lookback_since", "single_person_since", "as_of"})
 _SET_FIELDS = frozenset({"exempt_vehicle_kinds", "excluded_income_kinds"})
+_TEXT_FIELDS = frozenset({"employment_cost_scope"})
 
 
 def policy_from_dict(data: dict) -> CampaignPolicy:
@@ -182,6 +184,8 @@ def policy_from_dict(data: dict) -> CampaignPolicy:
             value = date.fromisoformat(value)
         elif f.name in _SET_FIELDS:
             value = frozenset(value)
+        elif f.name in _TEXT_FIELDS:
+            value = str(value)
         else:
             value = Decimal(value)
         values[f.name] = value
