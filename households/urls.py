@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.household_edit, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/survey/", views.household_survey, name="survey"),
     path("check-id/", views.check_id_number, name="check_id"),
     path("import/", import_views.import_households, name="import"),
     path("import/template/", import_views.download_template, name="import_template"),

@@ -142,7 +142,14 @@ def _exception_recorded(case):
     return None
 
 
+def _survey_complete(case):
+    if not case.household.survey_complete:
+        return "该户尚未标记摸排完成：请在家庭页面补齐缺少的信息并“标记摸排完成”后再转入核查。"
+    return None
+
+
 GUARDS = {
+    (S.PENDING_SCREENING, S.PENDING_VERIFICATION): _survey_complete,
     (S.PENDING_VERIFICATION, S.PENDING_REVIEW): _ready_for_review,
     (S.PENDING_VERIFICATION, S.REFUSED): _refusal_recorded,
     (S.REFUSED, S.NOTICE_DELIVERED): _delivered,
