@@ -147,3 +147,26 @@ def test_a_snapshot_without_the_scope_keeps_the_default():
     data = policy_to_dict(POLICY)
     del data["employment_cost_scope"]
     assert policy_from_dict(data).employment_cost_scope == ALL_WAGE_EARNERS
+
+
+def test_the_rule_set_version_is_derived_from_the_rule_sources(tmp_path, monkeypatch):
+    """Changing a rule changes the version (stored verdicts re-screen); nobody bumps it."""
+    import hashlib
+    from pathlib import Path
+
+    import screening.facts as facts_module
+    from screening.rules import RULESET_VERSION
+
+    here = Path(facts_module.__file__).parent
+    digest = hashlib.blake2b(digest_size=4)
+    for name in ("facts.py", "rules.py", "setbased.py"):
+        digest.update((here / name).read_bytes())
+    assert RULESET_VERSION == f"2022.{digest.hexdigest()}"
+    assert len(RULESET_VERSION) <= 20  # ScreeningResult.ruleset_version
+
+    for name in ("facts.py", "rules.py", "setbased.py"):
+        (tmp_path / name).write_bytes((here / name).read_bytes())
+    monkeypatch.setattr(facts_module, "__file__", str(tmp_path / "facts.py"))
+    assert facts_module._ruleset_version() == RULESET_VERSION
+    (tmp_path / "rules.py").write_bytes((here / "rules.py").read_bytes() + b"\n# a new clause\n")
+    assert facts_module._ruleset_version() != RULESET_VERSION
