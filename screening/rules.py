@@ -477,8 +477,9 @@ def _unregistered_income_flags(case: _Case) -> list[Flag]:
     if not able:
         return []
     message = (
-        f"未登记收入：{_names(able)} 处于劳动年龄且登记为有劳动能力（或部分丧失劳动能力），"
-        "但家庭没有登记任何收入，摸排可能不完整；请补录收入（确无收入的写明原因）后重新研判"
+        f"全家没有登记任何收入，而 {_names(able)} 处于劳动年龄且登记为有劳动能力"
+        "（或部分丧失劳动能力），摸排可能不完整；请补录收入（确无收入的，登记金额为 0 的收入"
+        "并写明原因）后重新研判"
     )
     nums = {"members": ",".join(m.key for m in able)}
     clause = f"{SEED} 三(二)；{N2021}第十二条"

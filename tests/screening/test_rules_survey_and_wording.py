@@ -64,7 +64,7 @@ def test_no_income_line_with_an_able_working_age_member_is_sent_to_review(facts,
     if flagged:
         [flag] = flags
         assert flag.blocking
-        assert flag.message.startswith("未登记收入：")
+        assert flag.message.startswith("全家没有登记任何收入，而 ")
         assert flag.numbers["members"] == ",".join(flagged)
         assert verdict.monthly_amount is None
     else:
@@ -74,7 +74,7 @@ def test_no_income_line_with_an_able_working_age_member_is_sent_to_review(facts,
 def test_the_flag_names_every_member_concerned():
     facts = home(member("a", name="张三"), member("b", name="李四"), member("c", born=ELDER))
     [flag] = [f for f in evaluate(facts, POLICY).flags if f.code == "income_not_registered"]
-    assert "张三、李四 处于劳动年龄" in flag.message
+    assert "而 张三、李四 处于劳动年龄" in flag.message
     assert "成员c" not in flag.message
 
 
