@@ -64,6 +64,8 @@ class CampaignAdmin(admin.ModelAdmin):
         "year",
         "township",
         "dibao_standard_monthly",
+        "employment_cost_rate",
+        "employment_cost_scope",
         "outreach_deadline",
         "verification_cutoff",
         "is_active",

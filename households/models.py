@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -135,6 +136,18 @@ class Campaign(models.Model):
         default=Decimal("0.30"),
         help_text="待县民政局确认（参考外地 30%）。",
     )
+    employment_cost_scope = models.CharField(
+        "必要就业成本扣减范围",
+        max_length=12,
+        choices=[
+            ("all", "所有有工资性收入的成员"),
+            ("away", "外出务工的成员"),
+            ("sole_away", "仅在外务工的家庭唯一劳动力"),
+        ],
+        default="all",
+        help_text="扣减比例适用于哪些成员的工资性收入。重庆口径未查到，各区县理解不一，"
+        "待县民政局确认（见 docs/rules.md §1.2）。",
+    )
     income_period_months = models.PositiveSmallIntegerField("收入计算期（月）", default=12)
     benefit_rounding = models.CharField(
         "月保障金取整单位",
@@ -231,10 +244,24 @@ class CampaignBaseline(models.Model):
         return f"{self.village} {self.dibao_households}户{self.dibao_persons}人"
 
 
+def surveyed_condition(prefix: str = "") -> Q:
+    """已摸排: the officer marked the household's survey complete (the one definition, used by
+    the registry, the deadline checks and the dashboard; `prefix` reaches it through a relation,
+    e.g. "household__")."""
+    return Q(**{f"{prefix}survey_completed_at__isnull": False})
+
+
 class HouseholdQuerySet(models.QuerySet):
     def for_user(self, user):
         """Households `user` may see: their village, their township, or all."""
         return scoped_for_user(self, user, village="village_id", township="village__township_id")
+
+    def surveyed(self):
+        """Households whose 摸排 is marked complete (已摸排)."""
+        return self.filter(surveyed_condition())
+
+    def not_surveyed(self):
+        return self.exclude(surveyed_condition())
 
 
 class Household(models.Model):
@@ -290,6 +317,20 @@ class Household(models.Model):
     high_fee_schooling = models.BooleanField("自费就读高收费学校或出国留学", default=False)
     high_consumption = models.BooleanField("生活水平明显高于当地低保标准", default=False)
     hardship_note = models.TextField("困难情况说明", blank=True)
+    # 摸排 is complete only when the officer says so (households.survey.mark_survey_complete
+    # checks what is still missing first); only then does the household go on to verification.
+    survey_completed_at = models.DateTimeField(
+        "摸排完成时间", null=True, blank=True, editable=False
+    )
+    survey_completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="摸排完成确认人",
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
     version = models.PositiveIntegerField("版本", default=1, editable=False)
     # Kinds of assistance some member receives now (",dibao,marginal,"): derived from the
     # AssistanceRecords by households.assistance, so the registry list filters without a join.
@@ -312,6 +353,10 @@ class Household(models.Model):
 
     def get_absolute_url(self):
         return reverse("households:detail", args=[self.pk])
+
+    @property
+    def survey_complete(self) -> bool:
+        return self.survey_completed_at is not None
 
 
 class Member(models.Model):

@@ -20,6 +20,7 @@ urlpatterns = [
         register_views.application_edit,
         name="application_edit",
     ),
+    path("<int:pk>/survey/", views.household_survey, name="survey"),
     path("check-id/", views.check_id_number, name="check_id"),
     path("import/", import_views.import_households, name="import"),
     path("import/template/", import_views.download_template, name="import_template"),

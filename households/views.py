@@ -30,6 +30,7 @@ from .services import (
     save_household,
     unknown_member_names,
 )
+from .survey import SurveyError, mark_survey_complete, reopen_survey, survey_gaps
 
 PAGE_SIZE = 50
 GROUPS_LISTED_UP_TO_VILLAGES = 40  # more villages than a township has: pick a village first
@@ -165,8 +166,29 @@ def household_detail(request, pk):
             "reveal": reveal,
             "history": history if request.user.is_office else None,
             "can_edit": request.user.can_edit_registry,
+            "survey_gaps": survey_gaps(household),
         },
     )
+
+
+@login_required
+@require_POST
+def household_survey(request, pk):
+    """Mark the household's 摸排 complete, or take that back with a reason (office only)."""
+    user = request.user
+    user.require(user.can_edit_registry, "只读账户不能修改家庭信息。")
+    household = get_visible_household(request, pk)
+    try:
+        if request.POST.get("action") == "reopen":
+            user.require(user.is_office, "只有民政办可以撤销摸排完成。")
+            reopen_survey(household=household, actor=user, reason=request.POST.get("reason", ""))
+            messages.success(request, "已撤销摸排完成，该户重新计入未摸排。")
+        else:
+            mark_survey_complete(household=household, actor=user)
+            messages.success(request, "已标记摸排完成，该户计入已摸排，可转入核查。")
+    except SurveyError as exc:
+        messages.error(request, str(exc))
+    return redirect(household)
 
 
 def _forms(request, household, user):
@@ -245,6 +267,7 @@ def household_edit(request, pk=None):
             "forms": forms,
             "household": household,
             "conflict": conflict,
+            "survey_gaps": survey_gaps(household) if household else None,
         },
     )
 

@@ -6,12 +6,27 @@ re-exports every name here, so `from screening.rules import ...` keeps working.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum, StrEnum
+from pathlib import Path
 
-RULESET_VERSION = "2022.1"
+
+def _ruleset_version() -> str:
+    """The rule set's version, derived from the sources of both screening paths.
+
+    Any change to the facts, the rules or their SQL form gives a new version, so stored
+    verdicts (whose fingerprints include it) are re-screened: it can never be forgotten.
+    """
+    digest = hashlib.blake2b(digest_size=4)
+    for name in ("facts.py", "rules.py", "setbased.py"):
+        digest.update((Path(__file__).with_name(name)).read_bytes())
+    return f"2022.{digest.hexdigest()}"
+
+
+RULESET_VERSION = _ruleset_version()
 MONTHS_PER_YEAR = 12
 CENT = Decimal("0.01")
 SEED = "洗府发〔2022〕156号"
@@ -39,6 +54,20 @@ OUTCOME_LABELS = {
 WAGE = "wage"
 IMPUTED = "imputed"
 SINGLE_PERSON = "single_person_dibao"
+
+# Whose wages the employment-cost deduction applies to (rules.md §1.2: uncertain, so the
+# campaign chooses). "all" is every wage earner, as the rules did before the choice existed.
+ALL_WAGE_EARNERS = "all"
+WORKING_AWAY = "away"
+SOLE_EARNER_AWAY = "sole_away"
+EMPLOYMENT_COST_SCOPE_LABELS = {
+    ALL_WAGE_EARNERS: "所有有工资性收入的成员",
+    WORKING_AWAY: "外出务工的成员",
+    SOLE_EARNER_AWAY: "仅在外务工的家庭唯一劳动力",
+}
+# Work capacities that count as able to work (the record's own words, never inferred).
+ABLE_WORK_CAPACITIES = frozenset({"full", "partial"})
+WORK_CAPACITY_LABELS = {"full": "有劳动能力", "partial": "部分丧失劳动能力", "none": "无劳动能力"}
 
 COUNTED_INCOME_KIND_LABELS = {
     WAGE: "工资性收入",
@@ -81,10 +110,17 @@ VEHICLE_KIND_LABELS = {
     "boat": "船舶",
 }
 DEFAULT_EXEMPT_VEHICLE_KINDS = frozenset({"motorcycle", "tricycle", "disabled_mobility"})
-DISABILITY_KINDS = frozenset(
-    {"physical", "visual", "hearing", "speech", "intellectual", "psychiatric", "multiple"}
-)
-WORK_CAPACITIES = frozenset({"full", "partial", "none"})
+DISABILITY_LABELS = {
+    "physical": "肢体",
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "intellectual": "智力",
+    "psychiatric": "精神",
+    "multiple": "多重",
+}
+DISABILITY_KINDS = frozenset(DISABILITY_LABELS)
+WORK_CAPACITIES = frozenset(WORK_CAPACITY_LABELS)
 # 《特困人员认定办法》第五条: disability kind -> worst grade number that still means no work capacity.
 NO_WORK_CAPACITY_GRADES = {"intellectual": 3, "psychiatric": 3, "physical": 2, "visual": 1}
 
@@ -148,9 +184,14 @@ class CampaignPolicy:
     excluded_income_kinds: frozenset[str] = DEFAULT_EXCLUDED_INCOME_KINDS
     child_age: int = 16  # 《特困人员认定办法》第五条: under 16 has no work capacity
     benefit_rounding: str = "yuan"  # the monthly benefit's unit: yuan / jiao / fen (benefit.py)
+    employment_cost_scope: str = ALL_WAGE_EARNERS
 
     def __post_init__(self) -> None:
         _require(self.dibao_standard_annual > 0, "低保标准必须大于0")
+        _require(
+            self.employment_cost_scope in EMPLOYMENT_COST_SCOPE_LABELS,
+            f"未知的就业成本扣减范围：{self.employment_cost_scope}",
+        )
         _require(self.marginal_multiplier > 1, "边缘倍数必须大于1")
         _require(0 <= self.employment_cost_rate < 1, "就业成本扣减比例必须在0与1之间")
         _require(self.income_period_months >= 1, "收入计算期至少1个月")
@@ -338,6 +379,10 @@ class Computation:
     total_annual_income: Decimal
     member_count: int
     income_period_months: int
+    # The wages the rate applied to under the campaign's scope, and whose they were.
+    employment_cost_scope: str = ALL_WAGE_EARNERS
+    employment_cost_base: Decimal = Decimal("0")
+    employment_cost_members: tuple[str, ...] = ()
 
     @property
     def members_counted(self) -> tuple[MemberLine, ...]:
@@ -365,6 +410,10 @@ class Computation:
             total_annual_income=Decimal(data["total_annual_income"]),
             member_count=data["member_count"],
             income_period_months=data["income_period_months"],
+            # Verdicts stored before the scope existed deducted from every wage.
+            employment_cost_scope=data.get("employment_cost_scope", ALL_WAGE_EARNERS),
+            employment_cost_base=Decimal(data.get("employment_cost_base", data["wage_gross"])),
+            employment_cost_members=tuple(data.get("employment_cost_members", ())),
         )
 
 

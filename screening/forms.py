@@ -9,6 +9,7 @@ from households.models import Village
 
 from .labels import FLAG_LABELS, GROUP_LABELS
 from .models import OUTCOME_CHOICES, ScreeningResult
+from .rules import EMPLOYMENT_COST_SCOPE_LABELS
 
 SORTS = {
     "village": ("village_code", "household_code"),
@@ -115,6 +116,11 @@ class WhatIfForm(forms.Form):
         min_value=0,
         max_value=Decimal("0.99"),
     )
+    employment_cost_scope = forms.ChoiceField(
+        label="必要就业成本扣减范围",
+        required=False,
+        choices=[("", "（沿用当前方案）"), *EMPLOYMENT_COST_SCOPE_LABELS.items()],
+    )
     minimum_wage_monthly = _money("最低工资标准（元/月）")
     near_line_band = _money("临界范围（元/人/年）")
     financial_assets_multiplier = forms.DecimalField(
@@ -140,9 +146,11 @@ class WhatIfForm(forms.Form):
     def overrides(self) -> dict:
         """The filled-in fields, to the field's decimal places (7200 → 7200.00)."""
         return {
-            name: value.quantize(Decimal(1).scaleb(-self.fields[name].decimal_places))
+            name: value
+            if isinstance(value, str)
+            else value.quantize(Decimal(1).scaleb(-self.fields[name].decimal_places))
             for name, value in self.cleaned_data.items()
-            if value is not None
+            if value is not None and value != ""
         }
 
 

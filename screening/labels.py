@@ -19,6 +19,7 @@ FLAG_LABELS = {
     "marginal_non_chongqing_hukou": "有非本市户籍成员",
     "single_person_family_not_marginal": "单人户家庭未纳入边缘",
     "extreme_poverty_candidate": "可能符合特困",
+    "income_not_registered": "未登记收入",
     "data_error": "登记数据有误",
 }
 
@@ -33,6 +34,7 @@ PARAM_LABELS = {
     "marginal_line": "低保边缘线（元/人/年）",
     "near_line_band": "临界范围（元/人/年）",
     "employment_cost_rate": "必要就业成本扣减比例",
+    "employment_cost_scope": "必要就业成本扣减范围",
     "minimum_wage_monthly": "最低工资标准（元/月）",
     "income_period_months": "收入计算期（月）",
     "financial_assets_multiplier": "人均金融资产上限（年标准的倍数）",

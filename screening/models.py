@@ -241,6 +241,7 @@ class HouseholdFacts(models.Model):
     invalid = models.BooleanField("数据须人工核对")
     gross_fen = models.BigIntegerField("工资性收入（分）")
     income_fen = models.BigIntegerField("家庭收入（分）")
+    away_fen = models.BigIntegerField("外出务工成员工资性收入（分）", default=0)
     financial = models.DecimalField("金融资产", max_digits=20, decimal_places=2)
     houses = models.BigIntegerField("房屋套数")
     asset_facts = models.IntegerField("资产事实位")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .labels import GROUP_LABELS, MONEY_PARAMETERS, PARAM_LABELS, RATE_PARAMETERS, flag_label
-from .rules import INCOME_KIND_LABELS, INCOME_SOURCE_LABELS
+from .rules import EMPLOYMENT_COST_SCOPE_LABELS, INCOME_KIND_LABELS, INCOME_SOURCE_LABELS
 
 
 def _money(text) -> Decimal | None:
@@ -48,6 +48,9 @@ def explanation(data: dict) -> dict:
         "wage_gross": _money(comp.get("wage_gross")),
         "employment_cost_rate": _percent(comp["employment_cost_rate"]) if comp else "",
         "employment_cost_deduction": _money(comp.get("employment_cost_deduction")),
+        "employment_cost_scope": EMPLOYMENT_COST_SCOPE_LABELS.get(
+            comp.get("employment_cost_scope", "all"), ""
+        ),
         "total_annual_income": _money(comp.get("total_annual_income")),
         "member_count": comp.get("member_count", 0),
         "per_capita_income": _money(data.get("per_capita_income")),
@@ -72,4 +75,6 @@ def format_parameter(name: str, value) -> str:
         return f"{Decimal(value):,.2f}"
     if name in RATE_PARAMETERS:
         return _percent(value)
+    if name == "employment_cost_scope":
+        return EMPLOYMENT_COST_SCOPE_LABELS.get(value, str(value))
     return str(value)

@@ -105,6 +105,7 @@ _SAME_NAME = (
     "marginal_multiplier",
     "tuopin_income_screen",
     "employment_cost_rate",
+    "employment_cost_scope",
     "income_period_months",
     "minimum_wage_monthly",
     "near_line_band",
@@ -171,7 +172,7 @@ _INT_FIELDS = frozenset(
 )
 _DATE_FIELDS = frozenset({"lookback_since", "single_person_since", "as_of"})
 _SET_FIELDS = frozenset({"exempt_vehicle_kinds", "excluded_income_kinds"})
-_TEXT_FIELDS = frozenset({"benefit_rounding"})
+_TEXT_FIELDS = frozenset({"benefit_rounding", "employment_cost_scope"})
 
 
 def policy_from_dict(data: dict) -> CampaignPolicy:

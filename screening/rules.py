@@ -16,12 +16,16 @@ from decimal import Decimal
 
 from .benefit import monthly_benefit
 from .facts import (
+    ABLE_WORK_CAPACITIES,
+    ALL_WAGE_EARNERS,
     CENT,
     COUNTED_INCOME_KIND_LABELS,
     CQ2017,
     DEFAULT_EXCLUDED_INCOME_KINDS,
     DEFAULT_EXEMPT_VEHICLE_KINDS,
     DISABILITY_KINDS,
+    DISABILITY_LABELS,
+    EMPLOYMENT_COST_SCOPE_LABELS,
     EXCLUDED_INCOME_KIND_LABELS,
     IMPUTED,
     INCOME_KIND_LABELS,
@@ -38,9 +42,12 @@ from .facts import (
     RULESET_VERSION,
     SEED,
     SINGLE_PERSON,
+    SOLE_EARNER_AWAY,
     VEHICLE_KIND_LABELS,
     WAGE,
     WORK_CAPACITIES,
+    WORK_CAPACITY_LABELS,
+    WORKING_AWAY,
     AssetFacts,
     CampaignPolicy,
     Computation,
@@ -59,6 +66,7 @@ from .facts import (
 )
 
 __all__ = [
+    "ALL_WAGE_EARNERS",
     "AssetFacts",
     "CENT",
     "COUNTED_INCOME_KIND_LABELS",
@@ -68,6 +76,7 @@ __all__ = [
     "DEFAULT_EXCLUDED_INCOME_KINDS",
     "DEFAULT_EXEMPT_VEHICLE_KINDS",
     "DISABILITY_KINDS",
+    "EMPLOYMENT_COST_SCOPE_LABELS",
     "EXCLUDED_INCOME_KIND_LABELS",
     "Flag",
     "HouseholdFacts",
@@ -92,9 +101,11 @@ __all__ = [
     "Reason",
     "SEED",
     "SINGLE_PERSON",
+    "SOLE_EARNER_AWAY",
     "VEHICLE_KIND_LABELS",
     "Verdict",
     "WAGE",
+    "WORKING_AWAY",
     "WORK_CAPACITIES",
     "evaluate",
 ]
@@ -192,8 +203,41 @@ def _imputed_lines(counted, lines, policy: CampaignPolicy) -> list[IncomeLine]:
     ]
 
 
+def _member_wages(lines) -> dict[str, Decimal]:
+    """Each member's counted wages (declared, matched or imputed), by member key."""
+    wages: dict[str, Decimal] = {}
+    for line in lines:
+        if line.counted and line.kind == WAGE and line.member_key:
+            wages[line.member_key] = wages.get(line.member_key, Decimal("0")) + line.annual_amount
+    return wages
+
+
+def _sole_earner_away(counted, wages: dict[str, Decimal]) -> MemberFacts | None:
+    """The family's only worker, if he or she works away and is paid (seed group 10)."""
+    workers = [m for m in counted if m.employed or m.key in wages]
+    if len(workers) != 1 or not workers[0].works_away or wages.get(workers[0].key, 0) <= 0:
+        return None
+    return workers[0]
+
+
+def _deductible(counted, lines, policy: CampaignPolicy) -> tuple[Decimal, tuple[str, ...]]:
+    """The wages the employment-cost rate applies to under the campaign's scope, and whose
+    (rules.md §1.2: every wage earner, members working away, or a sole earner working away)."""
+    wages = _member_wages(lines)
+    if policy.employment_cost_scope == ALL_WAGE_EARNERS:
+        base = sum((i.annual_amount for i in lines if i.counted and i.kind == WAGE), Decimal(0))
+        return base, tuple(sorted(wages))
+    away: list[MemberFacts] = []
+    if policy.employment_cost_scope == WORKING_AWAY:
+        away = [m for m in counted if m.works_away and m.key in wages]
+    elif policy.employment_cost_scope == SOLE_EARNER_AWAY:
+        sole = _sole_earner_away(counted, wages)
+        away = [sole] if sole else []
+    return sum((wages[m.key] for m in away), Decimal("0")), tuple(m.key for m in away)
+
+
 def _compute(facts: HouseholdFacts, policy: CampaignPolicy) -> _Case:
-    """Add up counted income, less the employment cost on wages, over counted members."""
+    """Add up counted income, less the employment cost on wages in scope, over counted members."""
     member_lines = sorted((_member_line(m) for m in facts.members), key=lambda m: m.key)
     by_key = {m.key: m for m in member_lines}
     counted = tuple(
@@ -203,7 +247,8 @@ def _compute(facts: HouseholdFacts, policy: CampaignPolicy) -> _Case:
     lines = sorted(lines + _imputed_lines(counted, lines, policy), key=lambda i: i.key)
     used = [i for i in lines if i.counted]
     gross = sum((i.annual_amount for i in used if i.kind == WAGE), Decimal("0"))
-    deduction = _cent(max(gross, Decimal("0")) * policy.employment_cost_rate)
+    base, deducted_members = _deductible(counted, lines, policy)
+    deduction = _cent(max(base, Decimal("0")) * policy.employment_cost_rate)
     total = sum((i.annual_amount for i in used), Decimal("0")) - deduction
     comp = Computation(
         members=tuple(member_lines),
@@ -214,6 +259,9 @@ def _compute(facts: HouseholdFacts, policy: CampaignPolicy) -> _Case:
         total_annual_income=total,
         member_count=len(counted),
         income_period_months=policy.income_period_months,
+        employment_cost_scope=policy.employment_cost_scope,
+        employment_cost_base=base,
+        employment_cost_members=deducted_members,
     )
     pci = _cent(total / len(counted)) if counted else None
     return _Case(facts, policy, comp, counted, pci)
@@ -338,25 +386,46 @@ def _single_person_flags(case: _Case, income_outcome: Outcome) -> list[Flag]:
         return []
     if income_outcome == Outcome.MARGINAL:
         return []
+    started = "、".join(
+        f"{m.name}于 {m.dibao_start.isoformat()} "
+        if m.dibao_start
+        else f"{m.name}（纳入日期未登记）"
+        for m in in_scope
+    )
     message = (
-        f"{_names(in_scope)} 自 {since.isoformat()} 以来按“单人户”纳入低保，其家庭须全部纳入低保边缘；"
+        f"{started}按“单人户”纳入低保（{since.isoformat()} 以后纳入的单人户，其家庭须全部纳入低保边缘）；"
         f"其余成员核算结果为“{OUTCOME_LABELS[income_outcome]}”，且家庭尚未认定为低保边缘，须处理后方可定案"
     )
-    nums = {"single_person_since": since.isoformat(), "members": ",".join(m.key for m in in_scope)}
+    nums = {
+        "single_person_since": since.isoformat(),
+        "members": ",".join(m.key for m in in_scope),
+        "dibao_start": ",".join(
+            m.dibao_start.isoformat() if m.dibao_start else "" for m in in_scope
+        ),
+    }
     return [Flag("single_person_family_not_marginal", message, f"{SEED} 三(二)", nums, True)]
+
+
+def _incapacity_reasons(member: MemberFacts, policy: CampaignPolicy) -> list[str]:
+    """Why 《特困人员认定办法》第五条 deems a member unable to work: age, or the listed
+    disability grades. Empty when neither applies."""
+    found = []
+    age = _age(member, policy.as_of)
+    if age is not None and age >= policy.elderly_age:
+        found.append(f"年满 {policy.elderly_age} 周岁（{age} 岁）")
+    if age is not None and age < policy.child_age:
+        found.append(f"未满 {policy.child_age} 周岁（{age} 岁）")
+    worst = NO_WORK_CAPACITY_GRADES.get(member.disability_kind or "")
+    if worst is not None and member.disability_grade is not None:
+        if member.disability_grade <= worst:
+            kind = DISABILITY_LABELS.get(member.disability_kind, member.disability_kind)
+            found.append(f"{kind}残疾 {member.disability_grade} 级")
+    return found
 
 
 def _lacks_work_capacity(member: MemberFacts, policy: CampaignPolicy) -> bool:
     """Apply 《特困人员认定办法》第五条: age, or the listed disability grades."""
-    age = _age(member, policy.as_of)
-    if age is not None and (age >= policy.elderly_age or age < policy.child_age):
-        return True
-    worst = NO_WORK_CAPACITY_GRADES.get(member.disability_kind or "")
-    return (
-        worst is not None
-        and member.disability_grade is not None
-        and member.disability_grade <= worst
-    )
+    return bool(_incapacity_reasons(member, policy))
 
 
 def _extreme_poverty_candidates(case: _Case) -> tuple[str, ...]:
@@ -373,10 +442,22 @@ def _extreme_poverty_candidates(case: _Case) -> tuple[str, ...]:
 
 
 def _candidate_flags(case: _Case, candidates: tuple[str, ...]) -> list[Flag]:
+    """State each candidate's own reasons; the record's work capacity is quoted, never
+    contradicted (a 65-year-old recorded 有劳动能力 is a candidate by age, not 无劳动能力)."""
     if not candidates:
         return []
-    names = _names(m for m in case.counted if m.key in candidates)
-    message = f"{names} 无劳动能力、收入低于低保标准且无有能力的法定赡养（抚养、扶养）人，可能符合特困人员条件，应转特困认定程序核实"
+    people = []
+    for m in (m for m in case.counted if m.key in candidates):
+        why = "、".join(_incapacity_reasons(m, case.policy))
+        recorded = WORK_CAPACITY_LABELS[m.work_capacity]
+        check = "，请核实" if m.work_capacity in ABLE_WORK_CAPACITIES else ""
+        people.append(f"{m.name}（{why}；登记的劳动能力为“{recorded}”{check}）")
+    std = _yuan(case.policy.dibao_standard_annual)
+    message = (
+        f"{'；'.join(people)}：符合{NTK}第五条的年龄或残疾条件；家庭人均年收入 "
+        f"{_yuan(case.pci)} 元，低于低保标准 {std} 元；登记为没有具备赡养（抚养、扶养）能力的"
+        "法定义务人。可能符合特困人员条件，应转特困认定程序核实"
+    )
     return [
         Flag(
             "extreme_poverty_candidate",
@@ -385,6 +466,36 @@ def _candidate_flags(case: _Case, candidates: tuple[str, ...]) -> list[Flag]:
             {"members": ",".join(candidates)},
         )
     ]
+
+
+def _unregistered_income_flags(case: _Case) -> list[Flag]:
+    """A household with a working-age member able to work and no income line at all is an
+    incomplete survey, not a 低保 family with nothing: block until the income is registered
+    (洗府发〔2022〕156号 三(二) 摸排; 《最低生活保障审核确认办法》第十二条)."""
+    if case.facts.incomes or case.comp.imputed_incomes:
+        return []
+    able = [m for m in case.counted if _able_to_work(m, case.policy)]
+    if not able:
+        return []
+    message = (
+        f"全家没有登记任何收入，而 {_names(able)} 处于劳动年龄且登记为有劳动能力"
+        "（或部分丧失劳动能力），摸排可能不完整；请补录收入（确无收入的，登记金额为 0 的收入"
+        "并写明原因）后重新研判"
+    )
+    nums = {"members": ",".join(m.key for m in able)}
+    clause = f"{SEED} 三(二)；{N2021}第十二条"
+    return [Flag("income_not_registered", message, clause, nums, True)]
+
+
+def _able_to_work(member: MemberFacts, policy: CampaignPolicy) -> bool:
+    """Working age (child_age ≤ age < elderly_age), recorded as able to work, not a student."""
+    age = _age(member, policy.as_of)
+    return (
+        age is not None
+        and policy.child_age <= age < policy.elderly_age
+        and member.work_capacity in ABLE_WORK_CAPACITIES
+        and not member.student
+    )
 
 
 def _group(group: int, detail: str, numbers: dict | None = None) -> Reason:
@@ -464,20 +575,18 @@ def _expenditure_group(case: _Case) -> dict[int, Reason]:
 
 
 def _single_earner_group(case: _Case) -> dict[int, Reason]:
-    """Group 10: the only working member works away; show the employment-cost deduction."""
-    wages: dict[str, Decimal] = {}
-    for line in case.comp.incomes:
-        if line.counted and line.kind == WAGE and line.member_key:
-            wages[line.member_key] = wages.get(line.member_key, Decimal("0")) + line.annual_amount
-    workers = [m for m in case.counted if m.employed or m.key in wages]
-    if len(workers) != 1 or not workers[0].works_away or wages.get(workers[0].key, 0) <= 0:
+    """Group 10: the only working member works away; say what this screening deducts."""
+    wages = _member_wages(case.comp.incomes)
+    worker = _sole_earner_away(case.counted, wages)
+    if worker is None:
         return {}
-    gross, rate = wages[workers[0].key], case.policy.employment_cost_rate
+    gross, rate = wages[worker.key], case.policy.employment_cost_rate
     deduction = _cent(gross * rate)
-    detail = (
-        f"唯一劳动力{workers[0].name}在外务工，工资性收入 {_yuan(gross)} 元"
-        f"已按 {_plain(rate * 100)}% 扣除必要就业成本 {_yuan(deduction)} 元"
-    )
+    head = f"唯一劳动力{worker.name}在外务工，工资性收入 {_yuan(gross)} 元"
+    if deduction > 0:
+        detail = f"{head}；此类家庭以往未扣除必要就业成本，本次核算已按 {_plain(rate * 100)}% 扣除 {_yuan(deduction)} 元"
+    else:
+        detail = f"{head}；工作方案的扣减比例为 0%，本次核算仍未扣除必要就业成本，请核实扣减比例"
     return {10: _group(10, detail, {"wage_gross": str(gross), "deduction": str(deduction)})}
 
 
@@ -509,7 +618,7 @@ def _context_reasons(case: _Case, income_outcome: Outcome) -> list[Reason]:
             "全部共同生活成员现为低保对象，本次为复核，按本次核算结果认定（应保尽保、应退尽退）"
         )
         found.append(Reason("dibao_recheck", message, f"{SEED} 工作开展程序"))
-    if income_outcome == Outcome.DIBAO:
+    if income_outcome == Outcome.DIBAO and len(case.counted) > 1:
         message = (
             f"低保以家庭为单位，{len(case.counted)} 名共同生活成员应整体纳入，不得只纳入部分成员"
         )
@@ -518,7 +627,7 @@ def _context_reasons(case: _Case, income_outcome: Outcome) -> list[Reason]:
 
 
 def _wage_reasons(case: _Case) -> list[Reason]:
-    comp, p, found = case.comp, case.policy, []
+    comp, found = case.comp, []
     for line in comp.imputed_incomes:
         message = (
             f"{case.name(line.member_key)} 稳定就业但无收入证明，"
@@ -526,16 +635,53 @@ def _wage_reasons(case: _Case) -> list[Reason]:
         )
         nums = {"minimum_wage_monthly": str(line.amount), "annual": str(line.annual_amount)}
         found.append(Reason("imputed_minimum_wage", message, CQ2017, nums))
-    if comp.employment_cost_deduction:
-        rate = _plain(p.employment_cost_rate * 100)
-        deduction = _yuan(comp.employment_cost_deduction)
-        message = (
-            f"工资性收入 {_yuan(comp.wage_gross)} 元，按 {rate}% 扣除必要就业成本 {deduction} 元"
+    return found + _employment_cost_reasons(case)
+
+
+def _employment_cost_reasons(case: _Case) -> list[Reason]:
+    """Say whose wages lost the employment cost under the campaign's scope, and whose did not
+    (《最低生活保障审核确认办法》第十三条; scope and rate are campaign parameters, rules.md §1.2)."""
+    comp, p = case.comp, case.policy
+    wages = _member_wages(comp.incomes)
+    if not wages and not comp.wage_gross:
+        return []
+    scope = EMPLOYMENT_COST_SCOPE_LABELS[comp.employment_cost_scope]
+    rate = _plain(p.employment_cost_rate * 100)
+    by_key = {m.key: m for m in case.counted}
+
+    def who(key: str) -> str:
+        member = by_key[key]
+        return f"{member.name}（{'外出务工' if member.works_away else '本地或未外出'}）"
+
+    inside = [who(k) for k in comp.employment_cost_members]
+    if comp.employment_cost_scope == ALL_WAGE_EARNERS and any(
+        i.counted and i.kind == WAGE and not i.member_key for i in comp.incomes
+    ):
+        inside.append("未指定成员的工资性收入")
+    outside = [who(k) for k in sorted(wages) if k not in comp.employment_cost_members]
+    parts = [f"必要就业成本扣减范围为“{scope}”（工作方案参数），扣减比例 {rate}%"]
+    if inside:
+        parts.append(
+            f"{'、'.join(inside)}在扣减范围内：工资性收入 {_yuan(comp.employment_cost_base)} 元，"
+            f"扣除 {_yuan(comp.employment_cost_deduction)} 元"
         )
-        nums = {"wage_gross": str(comp.wage_gross), "rate": str(p.employment_cost_rate)}
-        nums["deduction"] = str(comp.employment_cost_deduction)
-        found.append(Reason("employment_cost_deducted", message, f"{N2021}第十三条", nums))
-    return found
+    if outside:
+        parts.append(f"{'、'.join(outside)}不在扣减范围内，工资性收入不扣除")
+    nums = {
+        "scope": comp.employment_cost_scope,
+        "rate": str(p.employment_cost_rate),
+        "wage_gross": str(comp.wage_gross),
+        "base": str(comp.employment_cost_base),
+        "deduction": str(comp.employment_cost_deduction),
+        "members": ",".join(comp.employment_cost_members),
+    }
+    code = (
+        "employment_cost_deducted"
+        if comp.employment_cost_deduction
+        else "employment_cost_not_deducted"
+    )
+    clause = f"{N2021}第十三条；{SEED} 三(一)第10类；扣减范围与比例由工作方案确定（待县民政局确认）"
+    return [Reason(code, "；".join(parts), clause, nums)]
 
 
 def _benefit(case: _Case) -> tuple[Decimal, Reason]:
@@ -581,6 +727,7 @@ def evaluate(facts: HouseholdFacts, policy: CampaignPolicy) -> Verdict:
     candidates = _extreme_poverty_candidates(case)
     flags = _asset_flags(case) + _membership_flags(case, income_outcome)
     flags += _single_person_flags(case, income_outcome) + _candidate_flags(case, candidates)
+    flags += _unregistered_income_flags(case)
     outcome = _final_outcome(income_outcome, flags)
     groups = _priority_groups(case)
     lookback = _lookback_reasons(case)

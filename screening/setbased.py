@@ -41,6 +41,8 @@ from households.models import Application, Asset, AssistanceRecord
 
 from .benefit import rounding_places
 from .facts import (
+    ABLE_WORK_CAPACITIES,
+    ALL_WAGE_EARNERS,
     DISABILITY_KINDS,
     INCOME_KIND_LABELS,
     INCOME_SOURCE_LABELS,
@@ -48,8 +50,10 @@ from .facts import (
     MONTHS_PER_YEAR,
     NO_WORK_CAPACITY_GRADES,
     PRIORITY_GROUP_LABELS,
+    SOLE_EARNER_AWAY,
     WAGE,
     WORK_CAPACITIES,
+    WORKING_AWAY,
     CampaignPolicy,
     Outcome,
     _cent,
@@ -147,6 +151,11 @@ def _params(policy: CampaignPolicy) -> dict:
         "ceiling_below": _fen_up(policy.expenditure_income_ceiling),
         "rate_p": rate_p,
         "rate_q": rate_q,
+        "cost_scope": policy.employment_cost_scope,
+        "scope_all": ALL_WAGE_EARNERS,
+        "scope_away": WORKING_AWAY,
+        "scope_sole_away": SOLE_EARNER_AWAY,
+        "able_capacities": sorted(ABLE_WORK_CAPACITIES),
         "min_wage_fen": int(_cent(policy.minimum_wage_monthly * MONTHS_PER_YEAR) * 100),
         "financial_limit": _cent(policy.financial_assets_multiplier * std),
         "house_limit": policy.house_count_limit,
@@ -275,7 +284,15 @@ mem AS (
            | CASE WHEN NOT (m.exclusion = '' OR m.exclusion = ANY(%(exclusions)s))
                        OR NOT (m.work_capacity = ANY(%(capacities)s))
                        OR NOT (m.disability_kind = '' OR m.disability_kind = ANY(%(disabilities)s))
-                       OR m.disability_grade NOT BETWEEN 1 AND 4 THEN 512 ELSE 0 END AS facts,
+                       OR m.disability_grade NOT BETWEEN 1 AND 4 THEN 512 ELSE 0 END
+           -- working age, recorded able to work, not a student (未登记收入)
+           | CASE WHEN m.birth_date <= %(child_born_by)s AND m.birth_date > %(elderly_born_by)s
+                       AND m.work_capacity = ANY(%(able_capacities)s) AND m.student_level = ''
+                  THEN 1024 ELSE 0 END AS facts,
+           -- the pay (or imputed pay) of a member working away: the deduction's scope
+           CASE WHEN m.works_away THEN coalesce(im.wage, CASE WHEN m.stable_employment_no_proof
+                                                         THEN %(min_wage_fen)s END) END
+               AS away_wage,
            -- the first later day this member's age may change a rule's answer
            least(CASE WHEN m.birth_date > %(elderly_born_by)s
                       THEN (m.birth_date + make_interval(years => %(elderly_age)s))::date END,
@@ -296,7 +313,8 @@ mh AS (
            count(*) FILTER (WHERE counted AND worker) AS workers,
            sum(income) FILTER (WHERE NOT counted)::bigint AS off_income,
            sum(wage) FILTER (WHERE NOT counted)::bigint AS off_wage,
-           bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- bits 1, 2, 16–256
+           sum(away_wage) FILTER (WHERE counted)::bigint AS away_wage,
+           bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- bits 1, 2, 16–256, 1024
            bit_or(facts) AS any_facts,  -- bits 4, 8, 512
            min(until) AS until
     FROM mem
@@ -353,13 +371,17 @@ au AS (  -- the first later day an assistance record starts or ends
 ),
 agg AS (
     SELECT hh.*, coalesce(mh.n, 0) AS n, mh.n_dibao, mh.workers,
-           coalesce(mh.counted_facts, 0) | (coalesce(mh.any_facts, 0) & (4 | 8 | 512)) AS facts,
+           coalesce(mh.counted_facts, 0) | (coalesce(mh.any_facts, 0) & (4 | 8 | 512))
+               -- no income line registered, nor any imputed
+               | CASE WHEN ih.household_id IS NULL AND coalesce(mh.n_imputed, 0) = 0
+                      THEN 2048 ELSE 0 END AS facts,
            coalesce(mh.any_facts & 512 > 0, false) OR coalesce(ih.invalid, false)
                OR coalesce(gh.invalid, false) AS invalid,
            coalesce(ih.wage, 0) - coalesce(mh.off_wage, 0)
                + coalesce(mh.n_imputed, 0) * %(min_wage_fen)s AS gross_fen,
            coalesce(ih.income, 0) - coalesce(mh.off_income, 0)
                + coalesce(mh.n_imputed, 0) * %(min_wage_fen)s AS income_fen,
+           coalesce(mh.away_wage, 0) AS away_fen,
            coalesce(ah.financial, 0) AS financial, coalesce(ah.houses, 0) AS houses,
            coalesce(ah.asset_facts, 0) AS asset_facts,
            coalesce(eh.rigid, 0) AS rigid, coalesce(gh.recorded, 0) AS recorded,
@@ -409,9 +431,16 @@ totals AS MATERIALIZED (  -- computed once per household, not once per use below
                 WHEN total_fen < 0 THEN -((2 * -total_fen + n) / (2 * n))
                 ELSE (2 * total_fen + n) / (2 * n) END AS pci_fen
     FROM money,
-         -- the employment-cost deduction (rate p/q of the pay), rounded half up to the fen
-         LATERAL (SELECT income_fen - (2 * greatest(gross_fen, 0) * %(rate_p)s + %(rate_q)s)
-                                      / (2 * %(rate_q)s) AS total_fen) t
+         -- the pay the deduction's scope covers (screening.rules._deductible)
+         LATERAL (SELECT CASE %(cost_scope)s
+                             WHEN %(scope_all)s THEN gross_fen
+                             WHEN %(scope_away)s THEN away_fen
+                             WHEN %(scope_sole_away)s THEN
+                                 CASE WHEN workers = 1 AND facts & 256 > 0 THEN away_fen END
+                         END AS base_fen) b,
+         -- the employment-cost deduction (rate p/q of that pay), rounded half up to the fen
+         LATERAL (SELECT income_fen - (2 * greatest(coalesce(base_fen, 0), 0) * %(rate_p)s
+                                       + %(rate_q)s) / (2 * %(rate_q)s) AS total_fen) t
 ),
 tested AS (
     SELECT totals.*,
@@ -439,12 +468,13 @@ flagged AS (
            (income_outcome = %(marginal)s AND facts & 2 > 0) AS f_outsider,
            (facts & 8 > 0 AND n > 0 AND facts & 4 = 0
             AND income_outcome <> %(marginal)s) AS f_single,
-           (pci_fen IS NOT NULL AND pci_fen < %(std_below)s AND facts & 16 > 0) AS f_candidate
+           (pci_fen IS NOT NULL AND pci_fen < %(std_below)s AND facts & 16 > 0) AS f_candidate,
+           (facts & 1024 > 0 AND facts & 2048 > 0) AS f_unregistered
     FROM tested
 ),
 decided AS (
     SELECT flagged.*,
-           CASE WHEN f_single THEN %(manual)s
+           CASE WHEN f_single OR f_unregistered THEN %(manual)s
                 WHEN (f_financial OR f_vehicle OR f_house OR f_recent OR f_non_residential
                       OR f_business OR f_employs OR f_schooling OR f_consumption OR f_partial
                       OR f_extreme OR f_outsider OR f_candidate)
@@ -493,7 +523,8 @@ LEFT JOIN screening_screeningresult r
        ON r.household_id = v.id AND r.is_current AND r.campaign_id = ANY(%(campaign_ids)s)
 """
 
-# Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困).
+# Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困,
+# 未登记收入).
 _FLAG_CONDITIONS = {
     "asset_financial_over_limit": "f_financial",
     "asset_vehicle_not_exempt": "f_vehicle",
@@ -509,6 +540,7 @@ _FLAG_CONDITIONS = {
     "marginal_non_chongqing_hukou": "f_outsider",
     "single_person_family_not_marginal": "f_single",
     "extreme_poverty_candidate": "f_candidate",
+    "income_not_registered": "f_unregistered",
 }
 
 

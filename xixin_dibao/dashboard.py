@@ -37,12 +37,13 @@ from households.models import (
     PriorityGroup,
     PriorityGroupRecord,
     Village,
+    surveyed_condition,
 )
 
 from . import clock
 from .models import CoverageHistory, DashboardSnapshot
 
-VERSION = 2
+VERSION = 3  # 2: 已摸排 is the survey-complete mark; 3: baseline computed from the register
 DIBAO_KINDS = register.DIBAO_KINDS
 CURRENT_KINDS = register.CURRENT_KINDS  # = verification's 在册对象
 GROUPS = [g.value for g in PriorityGroup]
@@ -67,19 +68,6 @@ DECISIONS = {
 EXIT_REASONS = {code or "none": label for code, label in AssistanceRecord.ExitReason.choices}
 EXIT_REASONS["none"] = "未填写原因"
 
-# Case states (verification/states.py), as plain strings so this module loads without that app.
-PAST_SCREENING = [
-    "pending_verification",
-    "pending_review",
-    "reviewed",
-    "in_notice",
-    "reported",
-    "archived",
-    "refused",
-    "notice_delivered",
-    "receipt_returned",
-    "auto_exit",
-]
 UNVERIFIED = ["pending_screening", "pending_verification"]
 REVIEWED = ["reviewed", "in_notice", "reported", "archived"]
 NOTICED = ["in_notice", "reported", "archived"]
@@ -133,17 +121,15 @@ def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
     any_group = Q(has_group_record=True)
     lookback = Q(lookback_exit=True) | Q(lookback_refused=True)
     has_case = never
-    past_screening = never
     if has_results:
         any_group |= Q(sr__group_codes__contains=",")
         lookback |= Q(sr__lookback=True)
     if has_cases:
         lookback |= Q(vc__source="lookback")
         has_case = Q(vc__id__isnull=False)
-        past_screening = Q(vc__state__in=PAST_SCREENING)
-    # New candidates come out of 摸排 itself: in the scope, and screened by definition.
     due = any_group | lookback | (Q(vc__source="new_candidate") if has_cases else never)
-    done = due & (screened | past_screening)
+    # 已摸排: the officer marked the survey complete (the deadline checks' definition too).
+    done = due & surveyed_condition()
     conditions = {
         "scope_total": any_group | lookback | Q(on_current=True) | has_case,
         "scope_current": Q(on_current=True),

@@ -11,6 +11,7 @@ from datetime import date
 from django.core.files.base import ContentFile
 
 from households.models import Campaign, Household
+from households.survey import mark_survey_complete
 from screening.services import screen_households
 from verification.models import DataMatchResult, HomeVisit, Refusal
 from verification.scans import store_scan
@@ -44,6 +45,8 @@ def simulate(*, actor) -> str:
     skip = set(lagging[: len(lagging) // 2])
     screened = [pk for pk in Household.objects.values_list("pk", flat=True) if pk not in skip]
     screen_households(campaign=campaign, household_ids=screened, actor=actor)
+    for household in Household.objects.filter(pk__in=screened):
+        mark_survey_complete(household=household, actor=actor)
     opened = ensure_cases(campaign=campaign, actor=actor)
     scan = store_scan(ContentFile(_blank_pdf(), name="入户调查表.pdf"))
     visited = 0

@@ -2,7 +2,9 @@
 
 from datetime import date
 
-from households.models import AssistanceRecord, PriorityGroupRecord
+from django.utils import timezone
+
+from households.models import AssistanceRecord, Household, PriorityGroupRecord
 from screening.models import ScreeningResult
 from tests.factories import HouseholdFactory, MemberFactory
 from verification.models import Case, DataMatchResult, HomeVisit, ReviewDecision, ReviewMeeting
@@ -35,8 +37,16 @@ def household(village, *, members=1, assistance=None, ended=None, groups=()):
     return h
 
 
+def surveyed(h):
+    """Mark the household's 摸排 complete (已摸排), as the officer does."""
+    Household.objects.filter(pk=h.pk).update(survey_completed_at=timezone.now())
+
+
 def screened(h, campaign, outcome, *, groups=(), lookback=False, current=True):
+    """A screening result; a household screened here has had its survey marked complete."""
     codes = "," + ",".join(str(g) for g in groups) + "," if groups else ""
+    if current:
+        surveyed(h)
     return ScreeningResult.objects.create(
         household=h,
         campaign=campaign,
@@ -53,6 +63,8 @@ def screened(h, campaign, outcome, *, groups=(), lookback=False, current=True):
 def case(h, campaign, source, state, *, matched=None, visited=False, decision=None, counted=None):
     """A case; `matched` = how many members have data-match results (default all)."""
     c = Case.objects.create(campaign=campaign, household=h, source=source, state=state)
+    if state != "pending_screening":
+        surveyed(h)  # a case goes on from 待摸排 only once the survey is complete
     people = h.people if matched is None else h.people[:matched]
     for person in people:
         DataMatchResult.objects.create(

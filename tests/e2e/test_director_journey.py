@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from households import idnumber
 from households.models import Household
+from households.survey import mark_survey_complete
 from screening.models import ScreeningResult
 from screening.services import screen_households
 from tests.factories import (
@@ -126,8 +127,11 @@ def pdf_text(data: bytes) -> str:
 
 
 def screen_township(campaign, office_user) -> None:
-    """What the director's 重新研判 button does, for journeys that start after it."""
+    """What the director's 重新研判 button does, for journeys that start after it; the village
+    officers have marked every household's 摸排 complete by then."""
     screen_households(campaign=campaign, actor=office_user)
+    for household in Household.objects.all():
+        mark_survey_complete(household=household, actor=office_user)
 
 
 def open_cases(campaign, office_user) -> dict[str, Case]:

@@ -129,8 +129,21 @@ def _save_member(h):
     member.save()
 
 
+def _works_away(h):
+    """The stored pay of members working away (the deduction's scope) follows the member."""
+    Member.objects.filter(household=h, relation="head").update(works_away=True)
+
+
+def _becomes_student(h):
+    """No income line left, then the only able adult becomes a student: 未登记收入 no more."""
+    Income.objects.filter(household=h).delete()
+    Member.objects.filter(household=h).update(student_level="college")
+
+
 WRITES = [
     _add_member,
+    _works_away,
+    _becomes_student,
     _exclude_member,
     _delete_member,
     _save_member,
@@ -247,6 +260,51 @@ def test_another_policy_recomputes_the_stored_aggregates(campaign, village_a):
     services.screen_households(campaign=campaign)
     assert HouseholdFacts.objects.get(household_id=household.pk).tag != tag
     verdicts_match(campaign)
+
+
+@pytest.mark.django_db
+def test_a_new_deduction_scope_reuses_the_stored_aggregates_and_applies_the_new_scope(
+    campaign, village_a
+):
+    """The aggregates hold the pay of members working away whatever the scope; only the rules
+    read the scope. Changing it keeps the stored rows (same tag) and changes the verdicts."""
+    village_a.township = campaign.township
+    village_a.save()
+    household = family(village_a, members=2)
+    away, local = household.members.order_by("pk")
+    IncomeFactory(household=household, member=away, amount=Decimal("9000"))
+    IncomeFactory(household=household, member=local, amount=Decimal("9000"))
+    Member.objects.filter(pk=away.pk).update(works_away=True, employed=True)
+    Member.objects.filter(pk=local.pk).update(employed=True)
+    services.screen_households(campaign=campaign)
+    row = HouseholdFacts.objects.get(household_id=household.pk)
+    assert row.away_fen == 900000
+    incomes = {}
+    for scope in ("all", "away", "sole_away"):
+        campaign.employment_cost_scope = scope
+        campaign.save()
+        policy = policy_from_campaign(campaign, as_of=clock.today())
+        assert setbased.facts_tag(policy) == row.tag
+        services.screen_households(campaign=campaign)
+        assert HouseholdFacts.objects.get(household_id=household.pk).computed_version == (
+            row.computed_version
+        )
+        verdicts_match(campaign)
+        current = ScreeningResult.objects.get(household=household, is_current=True)
+        incomes[scope] = current.per_capita_income
+    # 18,000 of pay: 30% of all of it, of the away half, of nobody's (two workers).
+    assert incomes == {
+        "all": Decimal("6300.00"),
+        "away": Decimal("7650.00"),
+        "sole_away": Decimal("9000.00"),
+    }
+
+
+def test_the_facts_tag_follows_the_aggregates_sql():
+    """A release that changes what is aggregated (a new stored fact) recomputes every row:
+    the tag hashes the statement that computes them, and it reads the new columns."""
+    text = setbased.refresh_statement(None)
+    assert "away_fen" in text and "2048" in text and "1024" in text
 
 
 @pytest.mark.django_db(transaction=True)

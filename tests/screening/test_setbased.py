@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from households.demo_caseload import load_demo_registry
-from households.models import Campaign, Household
+from households.models import Campaign, Household, Member
 from screening import services, setbased
 from screening.explain import explained, verdict_columns
 from screening.models import ScreeningResult
@@ -40,6 +40,7 @@ pytestmark = [
     ),
 ]
 FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+COLUMN = {name: i for i, name in enumerate(setbased.COLUMNS)}
 
 
 def compare(campaign: Campaign, **scope) -> int:
@@ -195,6 +196,92 @@ def test_edge_cases_screen_the_same_both_ways(campaign, village_a):
     # and for one village, or for given households
     assert compare(campaign, village_id=village_a.pk) == len(cases)
     assert compare(campaign, household_ids=[h.pk for h in cases[:3]]) == 3
+
+
+def deduction_and_survey_cases(village) -> list[Household]:
+    """Households where the employment-cost scope or an unregistered income decides."""
+    cases = []
+    # One earner away, one local, one farmer.
+    two = family(village, members=3)
+    away, local, farmer = two.members.order_by("pk")
+    Member.objects.filter(pk=away.pk).update(works_away=True, employed=True)
+    Member.objects.filter(pk=local.pk).update(employed=True)
+    IncomeFactory(household=two, member=away, amount=Decimal("20000"))
+    IncomeFactory(household=two, member=local, amount=Decimal("10000.01"))
+    IncomeFactory(household=two, member=farmer, kind="operating", amount=Decimal("3000"))
+    # Two members away; one of them paid by five months' wages; a wage of nobody in particular.
+    both = family(village, members=2)
+    first, second = both.members.order_by("pk")
+    both.members.update(works_away=True)
+    IncomeFactory(household=both, member=first, amount=Decimal("3333.33"), period_months=5)
+    IncomeFactory(household=both, member=second, amount=Decimal("7000"))
+    IncomeFactory(household=both, member=None, amount=Decimal("999.99"))
+    # The sole earner away, a sole earner at home, a sole earner away paid nothing.
+    for works_away, pay in ((True, "12000"), (False, "12000"), (True, "0")):
+        sole = family(village, members=2)
+        earner = sole.members.order_by("pk").first()
+        Member.objects.filter(pk=earner.pk).update(works_away=works_away, employed=True)
+        IncomeFactory(household=sole, member=earner, amount=Decimal(pay))
+        cases.append(sole)
+    # Away without proof of pay, next to a local earner.
+    imputed = family(village, members=2)
+    worker, other = imputed.members.order_by("pk")
+    Member.objects.filter(pk=worker.pk).update(stable_employment_no_proof=True, works_away=True)
+    IncomeFactory(household=imputed, member=other, amount=Decimal("5000"))
+    # An away worker excluded from the family (prison): his pay is not the family's.
+    jailed = family(village, members=2)
+    inmate = jailed.members.order_by("pk").last()
+    Member.objects.filter(pk=inmate.pk).update(works_away=True, exclusion="prison")
+    IncomeFactory(household=jailed, member=inmate, amount=Decimal("40000"))
+    # 未登记收入: no income line with a working-age member able to work (flagged: the first
+    # three); and the ones that are not (elder, 16 tomorrow, student, no capacity, an excluded
+    # kind only).
+    unregistered = [family(village, members=2), family(village, members=1, born=date(2006, 10, 25))]
+    partial = family(village, members=1)
+    partial.members.update(work_capacity="partial")
+    unregistered.append(partial)
+    elder = family(village, members=1, born=date(1950, 1, 1))
+    almost = family(village, members=1, born=date(2006, 10, 26))
+    student = family(village, members=1)
+    student.members.update(student_level="college")
+    nocap = family(village, members=1)
+    nocap.members.update(work_capacity="none")
+    pension_only = family(village, members=1)
+    IncomeFactory(household=pension_only, kind="basic_pension", amount=Decimal("1200"))
+    cases += [two, both, imputed, jailed, elder, almost, student, nocap, pension_only]
+    return unregistered + cases
+
+
+@pytest.mark.parametrize("scope", ["all", "away", "sole_away"])
+def test_every_deduction_scope_screens_the_same_both_ways(scope, campaign, village_a):
+    village_a.township = campaign.township
+    village_a.save()
+    cases = edge_cases(village_a)
+    new = deduction_and_survey_cases(village_a)
+    campaign.employment_cost_scope = scope
+    campaign.save()
+    assert compare(campaign) == len(cases) + len(new)
+    # 未登记收入 is found by the SQL on exactly the households the rules find it.
+    policy = policy_from_campaign(campaign, as_of=clock.today())
+    rows = setbased.verdict_rows(policy, township_ids=[campaign.township_id])
+    flagged = {r[0] for r in rows if ",income_not_registered," in r[COLUMN["flag_codes"]]}
+    assert flagged == {h.pk for h in new[:3]}
+    assert {r[COLUMN["outcome"]] for r in rows if r[0] in flagged} == {"manual_review"}
+
+
+def test_the_scope_changes_per_capita_income_where_it_should(campaign, village_a):
+    village_a.township = campaign.township
+    village_a.save()
+    deduction_and_survey_cases(village_a)
+    seen = {}
+    for scope in ("all", "away", "sole_away"):
+        campaign.employment_cost_scope = scope
+        campaign.save()
+        policy = policy_from_campaign(campaign, as_of=clock.today())
+        rows = setbased.verdict_rows(policy, township_ids=[campaign.township_id])
+        seen[scope] = {r[0]: r[COLUMN["per_capita_income"]] for r in rows}
+    differs = lambda a, b: {pk for pk in seen[a] if seen[a][pk] != seen[b][pk]}  # noqa: E731
+    assert differs("all", "away") and differs("away", "sole_away")
 
 
 def test_a_run_keeps_unchanged_verdicts_and_explains_new_ones(campaign, village_a):

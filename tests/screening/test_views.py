@@ -265,7 +265,11 @@ def test_household_page_explains_the_verdict(client_for, officer_a, campaign, vi
         '<span class="clause">（《最低生活保障审核确认办法》第十二条；洗府发〔2022〕156号 三(二)）'
     )
     assert expected in body
-    assert "工资性收入 5,800.00 元，按 30% 扣除必要就业成本 1,740.00 元" in body
+    name = household.members.get().name
+    assert "必要就业成本扣减范围为“所有有工资性收入的成员”（工作方案参数），扣减比例 30%" in body
+    assert f"{name}（本地或未外出）在扣减范围内：工资性收入 5,800.00 元，扣除 1,740.00 元" in body
+    assert "扣减范围：所有有工资性收入的成员" in body
+    assert "<dt>必要就业成本扣减范围</dt><dd>所有有工资性收入的成员</dd>" in body
     assert "家庭年收入合计" in body and "4,060.00 元" in body
     assert "本次研判使用的政策参数" in body and "<dd>6,972.00</dd>" in body
 

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 HOUSEHOLD_URLS = {
     "households:detail": "household",
     "households:edit": "household",
+    "households:survey": "household",
     "screening:rescreen_household": "household",
     "archives:household": "household",
     "archives:build": "household",

@@ -4,6 +4,7 @@ import io
 from datetime import date
 
 import factory
+from django.utils import timezone
 
 from tests.factories import CampaignFactory, HouseholdFactory, MemberFactory
 from verification.models import (
@@ -115,6 +116,14 @@ def household_with_members(village, n: int = 2, **kwargs):
 def make_case(village, campaign, *, state=State.PENDING_VERIFICATION, members=2, **kwargs) -> Case:
     household, _ = household_with_members(village, members)
     return CaseFactory(campaign=campaign, household=household, state=state, **kwargs)
+
+
+def survey_done(case: Case) -> None:
+    """The officer marked the household's 摸排 complete (it may go on to verification)."""
+    type(case.household).objects.filter(pk=case.household_id).update(
+        survey_completed_at=timezone.now()
+    )
+    case.household.refresh_from_db()
 
 
 def complete_verification(case: Case) -> None:

@@ -11,6 +11,7 @@ from tests.verification.factories import (
     complete_verification,
     make_case,
     notice_for,
+    survey_done,
 )
 from verification.models import CaseTransition, ReviewDecision
 from verification.services import CaseError, case_actions, transition
@@ -39,6 +40,7 @@ def in_notice_case(campaign, village):
 
 def test_reason_box_is_labelled_and_empty(client_for, campaign, village_a, office_user):
     case = make_case(village_a, campaign, state=State.PENDING_SCREENING)
+    survey_done(case)
     page = detail(client_for(office_user), case)
     assert f'<label for="id_reason">{REASON_LABEL}</label>' in page
     box = re.search(r"<textarea[^>]*id=\"id_reason\"[^>]*>(.*?)</textarea>", page, re.S)
@@ -49,6 +51,7 @@ def test_reason_box_is_labelled_and_empty(client_for, campaign, village_a, offic
 
 def test_empty_reason_records_the_step_name(client_for, campaign, village_a, office_user):
     case = make_case(village_a, campaign, state=State.PENDING_SCREENING)
+    survey_done(case)
     response = client_for(office_user).post(
         reverse("verification:case_transition", args=[case.pk]),
         {"to_state": State.PENDING_VERIFICATION, "reason": "  ", "version": case.version},
@@ -60,6 +63,7 @@ def test_empty_reason_records_the_step_name(client_for, campaign, village_a, off
 
 def test_written_reason_is_recorded(client_for, campaign, village_a, office_user):
     case = make_case(village_a, campaign, state=State.PENDING_SCREENING)
+    survey_done(case)
     client_for(office_user).post(
         reverse("verification:case_transition", args=[case.pk]),
         {"to_state": State.PENDING_VERIFICATION, "reason": "电话核实已摸排", "version": 1},
@@ -106,6 +110,15 @@ def test_officer_sees_no_office_steps(client_for, campaign, village_a, officer_a
     case = in_notice_case(campaign, village_a)
     page = detail(client_for(officer_a), case)
     assert buttons(page) == [] and REASON_LABEL not in page
+
+
+def test_a_case_not_yet_surveyed_is_not_offered_the_step_to_verification(
+    client_for, campaign, village_a, office_user
+):
+    case = make_case(village_a, campaign, state=State.PENDING_SCREENING)
+    assert buttons(detail(client_for(office_user), case)) == []
+    with pytest.raises(CaseError, match="该户尚未标记摸排完成"):
+        transition(case=case, to_state=State.PENDING_VERIFICATION, actor=office_user, reason="转入")
 
 
 def test_leadership_sees_no_actions(client_for, campaign, village_a, leader):

@@ -3,8 +3,9 @@
 from datetime import date
 
 import pytest
+from django.utils import timezone
 
-from households.models import Application
+from households.models import Application, Household
 from tests.factories import (
     AssistanceFactory,
     HouseholdFactory,
@@ -103,17 +104,22 @@ def test_screening_candidates_open_cases_and_advance_screened(campaign, village_
     screening_result(rejected, campaign, outcome="not_eligible")
     lookback = on_assistance(village_a, end=date(2021, 6, 30))
 
+    Household.objects.filter(pk=candidate.pk).update(survey_completed_at=timezone.now())
     ensure_cases(campaign=campaign)
     case = Case.objects.get(household=candidate)
     assert case.source == "new_candidate" and case.state == State.PENDING_VERIFICATION
     assert not Case.objects.filter(household=rejected).exists()
     assert Case.objects.get(household=lookback).state == State.PENDING_SCREENING
 
+    # Screened is not enough: only a survey marked complete (已摸排) goes on to verification.
     screening_result(lookback, campaign, outcome="dibao")
+    ensure_cases(campaign=campaign)
+    assert Case.objects.get(household=lookback).state == State.PENDING_SCREENING
+    Household.objects.filter(pk=lookback.pk).update(survey_completed_at=timezone.now())
     ensure_cases(campaign=campaign)
     moved = Case.objects.get(household=lookback)
     assert moved.state == State.PENDING_VERIFICATION and moved.version == 2
-    assert moved.transitions.last().reason == "摸排研判已完成，转入核查"
+    assert moved.transitions.last().reason == "摸排已完成，转入核查"
 
 
 def test_works_without_the_screening_model(campaign, village_a, monkeypatch):

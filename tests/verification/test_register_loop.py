@@ -17,6 +17,7 @@ from archives.rosters import write_roster
 from households.importing import import_households_file
 from households.importing.roster import ROSTER, build_roster_template, import_roster_file
 from households.models import AssistanceRecord, Campaign, Household, Village
+from households.survey import mark_survey_complete
 from screening.models import ScreeningResult
 from screening.services import lookback_households, screen_households
 from tests.households.factories import id_for, member, xlsx_bytes
@@ -282,7 +283,9 @@ def test_caseload_in_approvals_out_the_register_closes_the_loop(settings, office
     before = dashboard.compute(campaign, date(2022, 10, 28))["total"]
     assert (before["now_households"], before["now_persons"]) == (2, 2)
 
-    # 3. Verification, meeting, 公示, report, confirmation.
+    # 3. Outreach done (摸排完成), verification, meeting, 公示, report, confirmation.
+    for household in (new1, new2, current_a):
+        mark_survey_complete(household=household, actor=office_user)
     ensure_cases(campaign=campaign)
     cases = {c.household_id: c for c in Case.objects.filter(campaign=campaign)}
     chosen = [cases[h.pk] for h in (new1, new2, current_a)]

@@ -11,6 +11,7 @@ from tests.verification.factories import (
     make_case,
     notice_for,
     refusal_for,
+    survey_done,
 )
 from verification.models import Case, CaseTransition, Objection, ReviewDecision
 from verification.services import CaseError, ConflictError, transition
@@ -32,7 +33,7 @@ def _objected(case):
 
 # What each edge needs besides the table; a new edge without an entry here fails the test below.
 PRECONDITIONS = {
-    (S.PENDING_SCREENING, S.PENDING_VERIFICATION): lambda c: None,
+    (S.PENDING_SCREENING, S.PENDING_VERIFICATION): survey_done,
     (S.PENDING_VERIFICATION, S.PENDING_REVIEW): complete_verification,
     (S.PENDING_REVIEW, S.PENDING_VERIFICATION): lambda c: None,
     (S.PENDING_VERIFICATION, S.REFUSED): refusal_for,
@@ -155,6 +156,9 @@ def test_auto_exit_needs_the_receipt_on_file(campaign, village_a, office_user):
 
 def test_officer_does_data_entry_steps_in_own_village(campaign, village_a, officer_a):
     case = make_case(village_a, campaign, state=S.PENDING_SCREENING)
+    with pytest.raises(CaseError, match="该户尚未标记摸排完成"):
+        transition(case=case, to_state=S.PENDING_VERIFICATION, actor=officer_a, reason="摸排完成")
+    survey_done(case)
     transition(case=case, to_state=S.PENDING_VERIFICATION, actor=officer_a, reason="摸排完成")
     assert case.state == S.PENDING_VERIFICATION
 

@@ -132,9 +132,9 @@ def scope_source(*, campaign, household_id: int) -> str | None:
     return _scope_ids(campaign, households).get(household_id)
 
 
-def _initial_state(source: str, screened: bool) -> State:
-    """Current recipients and screened households start at 待核查; the rest must be screened."""
-    if screened or source == Case.Source.CURRENT_RECIPIENT:
+def _initial_state(source: str, surveyed: bool) -> State:
+    """Current recipients and 已摸排 households start at 待核查; the rest must be surveyed."""
+    if surveyed or source == Case.Source.CURRENT_RECIPIENT:
         return S.PENDING_VERIFICATION
     return S.PENDING_SCREENING
 
@@ -144,12 +144,16 @@ def ensure_cases(*, campaign, actor=None) -> int:
     """Open a case for every in-scope household that has none; return how many were opened.
 
     Idempotent and bulk: a constant number of queries whatever the number of households.
-    Also moves 待摸排 cases whose household has since been screened to 待核查, and registers
-    cases of declared close relatives.
+    Also moves 待摸排 cases whose household has since been marked 已摸排 to 待核查, and
+    registers cases of declared close relatives.
     """
     sources = _scope_ids(campaign)
     existing = set(Case.objects.filter(campaign=campaign).values_list("household_id", flat=True))
-    screened = set(screening_link.current_results(campaign, None))
+    screened = set(
+        Household.objects.surveyed()
+        .filter(village__township_id=campaign.township_id)
+        .values_list("pk", flat=True)
+    )
     now = clock.now()
     new = [
         Case(
@@ -186,7 +190,7 @@ def ensure_cases(*, campaign, actor=None) -> int:
 
 
 def advance_screened(*, campaign, screened_ids: set[int]) -> int:
-    """Move 待摸排 cases whose household now has a screening result to 待核查 (system step)."""
+    """Move 待摸排 cases whose household is now 已摸排 (survey marked complete) to 待核查."""
     if not screened_ids:
         return 0
     rows = list(
@@ -201,7 +205,7 @@ def advance_screened(*, campaign, screened_ids: set[int]) -> int:
     Case.objects.filter(pk__in=pks, state=S.PENDING_SCREENING).update(
         state=S.PENDING_VERIFICATION, version=F("version") + 1, state_changed_at=now, overdue=False
     )
-    reason = "摸排研判已完成，转入核查"
+    reason = "摸排已完成，转入核查"
     CaseTransition.objects.bulk_create(
         [
             CaseTransition(

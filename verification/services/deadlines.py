@@ -17,7 +17,6 @@ from xixin_dibao.models import AuditEvent
 
 from .. import states
 from ..models import Bulletin, Case, Notification
-from . import screening_link
 from .cases import ensure_cases
 from .common import cn_date
 
@@ -37,18 +36,18 @@ class DeadlineReport:
 
 
 def unscreened_households(campaign):
-    """In-scope households never screened: 待摸排 cases and recorded 重点对象 with no result."""
+    """In-scope households not 已摸排 (Household.objects.not_surveyed, the dashboard's
+    definition too): 待摸排 cases and recorded 重点对象 without a case."""
     households = Household.objects.filter(village__township_id=campaign.township_id)
     pending = Case.objects.filter(campaign=campaign, state__in=states.UNSCREENED_STATES)
     priority = households.filter(group_records__isnull=False).exclude(
         pk__in=Case.objects.filter(campaign=campaign).values("household_id")
     )
-    screened = screening_link.screened_household_ids(campaign)
-    if screened is not None:
-        priority = priority.exclude(pk__in=screened)
-    return households.filter(
-        Q(pk__in=pending.values("household_id")) | Q(pk__in=priority.values("pk"))
-    ).distinct()
+    return (
+        households.not_surveyed()
+        .filter(Q(pk__in=pending.values("household_id")) | Q(pk__in=priority.values("pk")))
+        .distinct()
+    )
 
 
 def _counts_by_village(qs, field_name: str) -> dict[int, int]:

@@ -190,10 +190,16 @@ def reversal_recorded(case: Case) -> str | None:
     refusal = getattr(case, "refusal", None)
     if refusal is None or not refusal.reversal_reason:
         return "请通过“撤销自动退出”页面写明理由。"
+
+
+def _survey_complete(case):
+    if not case.household.survey_complete:
+        return "该户尚未标记摸排完成：请在家庭页面补齐缺少的信息并“标记摸排完成”后再转入核查。"
     return None
 
 
 GUARDS = {
+    (S.PENDING_SCREENING, S.PENDING_VERIFICATION): _survey_complete,
     (S.PENDING_VERIFICATION, S.PENDING_REVIEW): _ready_for_review,
     (S.PENDING_VERIFICATION, S.REFUSED): _refusal_recorded,
     (S.REFUSED, S.NOTICE_DELIVERED): _delivered,

@@ -129,13 +129,21 @@ def create_meeting(
 
 
 def build_agenda(*, meeting: ReviewMeeting) -> int:
-    """Add to the agenda every 待审核 case of the campaign not on it yet; return how many."""
+    """Add to the agenda every 待审核 case of the campaign not on it yet; return how many.
+
+    A household whose screening says 未登记收入 (an incomplete survey) is left off until its
+    income is registered and it is re-screened."""
     on_agenda = meeting.items.values("case_id")
-    ready = (
-        Case.objects.filter(campaign=meeting.campaign, state=State.PENDING_REVIEW)
-        .exclude(pk__in=on_agenda)
-        .order_by("household__village__code", "household__code")
-        .values_list("pk", flat=True)
+    ready = Case.objects.filter(campaign=meeting.campaign, state=State.PENDING_REVIEW).exclude(
+        pk__in=on_agenda
+    )
+    incomplete = screening_link.flagged_household_ids(
+        meeting.campaign, screening_link.INCOMPLETE_SURVEY_FLAG
+    )
+    if incomplete is not None:
+        ready = ready.exclude(household_id__in=incomplete)
+    ready = ready.order_by("household__village__code", "household__code").values_list(
+        "pk", flat=True
     )
     start = meeting.items.aggregate(m=Max("position"))["m"] or 0
     items = [

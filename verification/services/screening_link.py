@@ -52,6 +52,20 @@ def screened_household_ids(campaign):
     return model.objects.filter(campaign=campaign, is_current=True).values("household_id")
 
 
+# A survey the screening found incomplete (screening.rules: 未登记收入): never on an agenda.
+INCOMPLETE_SURVEY_FLAG = "income_not_registered"
+
+
+def flagged_household_ids(campaign, code: str):
+    """A subquery of households whose current screening result carries the flag `code`."""
+    model = result_model()
+    if model is None:
+        return None
+    return model.objects.filter(
+        campaign=campaign, is_current=True, flag_codes__contains=f",{code},"
+    ).values("household_id")
+
+
 def candidate_household_ids(campaign):
     """Households whose current screening outcome makes them new candidates."""
     model = result_model()
