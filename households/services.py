@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 
-from xixin_dibao.audit import diff, record_change, snapshot
+from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
 
 from .models import Household, Member, PriorityGroupRecord
@@ -16,12 +16,59 @@ from .models import Household, Member, PriorityGroupRecord
 CONFLICT_MESSAGE = "保存失败：在您编辑期间，{who}已修改了这户信息。请查看下方变化后重新填写。"
 
 
+# Bookkeeping fields a person does not edit: left out of the conflict table.
+CONFLICT_SKIPPED = {"id", "version", "assistance_now", "created_at", "updated_at"}
+
+
+@dataclass
+class ConflictRow:
+    label: str
+    opened: str  # what the form showed when this user opened it
+    current: str  # what the other person saved
+    yours: str  # what this user typed
+
+
 class ConflictError(Exception):
     """Someone else saved the household after this user loaded it."""
 
-    def __init__(self, message: str, changes: dict):
+    def __init__(self, message: str, rows: list[ConflictRow]):
         super().__init__(message)
-        self.changes = changes
+        self.rows = rows
+
+
+def _shown(field, value) -> str:
+    """A stored value as a person reads it: choice labels, 是/否, names of related rows."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        obj = field.related_model.objects.filter(pk=value).first()
+        return str(obj) if obj else str(value)
+    return str(value)
+
+
+def conflict_rows(*, opened: dict | None, current: dict, yours: dict) -> list[ConflictRow]:
+    """Fields the other person changed since the form was opened (all differing ones if unknown)."""
+    rows = []
+    for field in Household._meta.concrete_fields:
+        name = field.name
+        if name in CONFLICT_SKIPPED:
+            continue
+        was = (opened or yours).get(name)
+        if was == current.get(name):
+            continue
+        rows.append(
+            ConflictRow(
+                label=str(field.verbose_name),
+                opened=_shown(field, was) if opened is not None else "（未记录）",
+                current=_shown(field, current.get(name)),
+                yours=_shown(field, yours.get(name)),
+            )
+        )
+    return rows
 
 
 @dataclass
@@ -41,7 +88,9 @@ def next_household_code(village) -> str:
     return f"{prefix}{max(serials, default=0) + 1:04d}"
 
 
-def _bump_version(household: Household, expected_version: int | None, actor) -> None:
+def _bump_version(
+    household: Household, expected_version: int | None, actor, opened: dict | None = None
+) -> None:
     if expected_version is None:
         return
     updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
@@ -53,7 +102,7 @@ def _bump_version(household: Household, expected_version: int | None, actor) -> 
         who = last.actor_name if last else "其他用户"
         raise ConflictError(
             CONFLICT_MESSAGE.format(who=who),
-            diff(snapshot(household), snapshot(current)),
+            conflict_rows(opened=opened, current=snapshot(current), yours=snapshot(household)),
         )
 
 
@@ -151,7 +200,9 @@ def save_household(*, actor, forms: HouseholdForms) -> Household:
     is_new = form.instance.pk is None
     before = None if is_new else snapshot(Household.objects.get(pk=form.instance.pk))
     if not is_new:
-        _bump_version(form.instance, form.cleaned_data.get("version"), actor)
+        _bump_version(
+            form.instance, form.cleaned_data.get("version"), actor, form.opened_snapshot()
+        )
     household = form.save(commit=False)
     if actor.is_village_officer:
         household.village_id = actor.village_id

@@ -8,7 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("todo/", todo.todo, name="todo"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("session/ping/", views.session_ping, name="session_ping"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/done/",
