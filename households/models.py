@@ -215,10 +215,35 @@ class CampaignBaseline(models.Model):
         return f"{self.village} {self.dibao_households}户{self.dibao_persons}人"
 
 
+def not_withdrawn(prefix: str = "") -> Q:
+    """The one rule for households that count (not withdrawn), from a model `prefix` away.
+
+    `not_withdrawn()` on households, `not_withdrawn("household__")` on their cases, members, records.
+    """
+    return Q(**{f"{prefix}withdrawn_at__isnull": True})
+
+
 class HouseholdQuerySet(models.QuerySet):
     def for_user(self, user):
         """Households `user` may see: their village, their township, or all."""
         return scoped_for_user(self, user, village="village_id", township="village__township_id")
+
+    def active(self):
+        """Households that count: not withdrawn as registered by mistake (the one such filter)."""
+        return self.filter(not_withdrawn())
+
+    def withdrawn(self):
+        return self.exclude(not_withdrawn())
+
+
+class ActiveHouseholdManager(models.Manager.from_queryset(HouseholdQuerySet)):
+    """`Household.objects`: withdrawn households count nowhere (lists, screening, dashboard,
+    deadlines, rosters); `Household.all_objects` sees them too (backups, restoring, uniqueness)."""
+
+    use_in_migrations = True  # data migrations keep finding `objects`
+
+    def get_queryset(self):
+        return super().get_queryset().active()
 
 
 class Household(models.Model):
@@ -282,12 +307,25 @@ class Household(models.Model):
     )
     created_at = models.DateTimeField("登记时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+    withdrawn_at = models.DateTimeField("撤销登记时间", null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "xixin_dibao.User",
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    withdrawn_reason = models.CharField("撤销原因", max_length=200, blank=True, editable=False)
 
-    objects = HouseholdQuerySet.as_manager()
+    all_objects = HouseholdQuerySet.as_manager()
+    objects = ActiveHouseholdManager()
 
     class Meta:
         verbose_name = "家庭"
         verbose_name_plural = "家庭"
+        default_manager_name = "all_objects"
         ordering = ["village__code", "code"]
         indexes = [models.Index(fields=["village", "code"])]
 
@@ -296,6 +334,10 @@ class Household(models.Model):
 
     def get_absolute_url(self):
         return reverse("households:detail", args=[self.pk])
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class Member(models.Model):

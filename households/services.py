@@ -3,10 +3,12 @@
 Every write records an audit entry and schedules re-screening after commit.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
@@ -83,7 +85,7 @@ class HouseholdForms:
 def next_household_code(village) -> str:
     """Next free code in the village: <village code>-<4-digit serial>."""
     prefix = f"{village.code}-"
-    codes = Household.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    codes = Household.all_objects.filter(code__startswith=prefix).values_list("code", flat=True)
     serials = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
     return f"{prefix}{max(serials, default=0) + 1:04d}"
 
@@ -271,3 +273,86 @@ def duplicate_message(owner: Member, user) -> str:
     if visible:
         return f"该身份证号已登记在户 {owner.household.code}（{owner.household.head_name}户）。"
     return "该身份证号已在其他村登记，请联系民政办核实，不要重复登记。"
+
+
+# ---- withdrawing a household registered by mistake ----------------------------------------
+
+WITHDRAW_REASON_REQUIRED = "请填写撤销原因（如：重复登记、录错村）。"
+WITHDRAW_NOT_ALLOWED = "只有本村专干或民政办可以撤销登记。"
+WITHDRAW_ON_ASSISTANCE = "该户有成员正在享受救助，不能作为误登记撤销。"
+RESTORE_NOT_ALLOWED = "只有民政办可以恢复已撤销的家庭。"
+
+
+class WithdrawError(Exception):
+    """A withdrawal or restoration that is not allowed; the message says why, in Chinese."""
+
+
+# Higher layers (verification) register checks here: each returns a Chinese reason to refuse
+# the withdrawal of a household, or "" (e.g. "已提交集体研究审核").
+WITHDRAW_GUARDS: list[Callable[[Household], str]] = []
+
+
+@transaction.atomic
+def withdraw_household(*, actor, household: Household, reason: str) -> Household:
+    """Withdraw a household registered by mistake, before review: it then counts nowhere."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WithdrawError(WITHDRAW_REASON_REQUIRED)
+    allowed = actor.is_office or (
+        actor.is_village_officer and actor.village_id == household.village_id
+    )
+    if not allowed:
+        raise WithdrawError(WITHDRAW_NOT_ALLOWED)
+    household = Household.all_objects.select_for_update().get(pk=household.pk)
+    if household.is_withdrawn:
+        return household
+    if household.assistance_now:
+        raise WithdrawError(WITHDRAW_ON_ASSISTANCE)
+    for guard in WITHDRAW_GUARDS:
+        refusal = guard(household)
+        if refusal:
+            raise WithdrawError(refusal)
+    before = snapshot(household)
+    household.withdrawn_at = timezone.now()
+    household.withdrawn_by = actor
+    household.withdrawn_reason = reason[:200]
+    household.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    # Its verdicts leave the queue, the dashboard and the what-if with it.
+    from screening.models import ScreeningResult
+
+    ScreeningResult.objects.filter(household=household, is_current=True).update(is_current=False)
+    record_change(
+        actor=actor,
+        kind=AuditEvent.Kind.UPDATE,
+        obj=household,
+        before=before,
+        after=snapshot(household),
+        summary=f"撤销登记：{household}（原因：{household.withdrawn_reason}）",
+    )
+    return household
+
+
+@transaction.atomic
+def restore_household(*, actor, household: Household, reason: str = "") -> Household:
+    """Restore a withdrawn household (民政办 only); it is screened again."""
+    if not actor.is_office:
+        raise WithdrawError(RESTORE_NOT_ALLOWED)
+    household = Household.all_objects.select_for_update().get(pk=household.pk)
+    if not household.is_withdrawn:
+        return household
+    before = snapshot(household)
+    household.withdrawn_at = None
+    household.withdrawn_by = None
+    household.withdrawn_reason = ""
+    household.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    note = f"（{reason.strip()}）" if reason and reason.strip() else ""
+    record_change(
+        actor=actor,
+        kind=AuditEvent.Kind.UPDATE,
+        obj=household,
+        before=before,
+        after=snapshot(household),
+        summary=f"恢复已撤销的家庭：{household}{note}",
+    )
+    schedule_rescreen(household.pk)
+    return household

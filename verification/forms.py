@@ -175,6 +175,14 @@ class DecisionForm(VersionedForm):
     )
 
 
+class AgendaDecisionForm(DecisionForm):
+    """One agenda row of the meeting page; rows are decided together, those ticked."""
+
+    include = forms.BooleanField(label="本次决定", required=False)
+
+    field_order = ["include", "decision", "per_capita_income_monthly", "counted_members", "reasons"]
+
+
 class NoticeForm(forms.Form):
     village = forms.ModelChoiceField(label="村", queryset=Village.objects.all())
     start_date = forms.DateField(label="公示开始日期", widget=DATE)

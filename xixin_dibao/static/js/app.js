@@ -161,6 +161,14 @@
     });
   }
 
+  // Meeting agenda: typing into a household's row ticks its "本次决定".
+  document.querySelectorAll("form[data-agenda] [data-agenda-row]").forEach(function (row) {
+    var include = row.querySelector("input[type=checkbox][name$='-include']");
+    if (!include) return;
+    row.addEventListener("input", function (e) { if (e.target !== include) include.checked = true; });
+    row.addEventListener("change", function (e) { if (e.target !== include && e.target.tagName === "SELECT") include.checked = true; });
+  });
+
   // After a failed save, start at the first error.
   var firstError = document.querySelector("main .has-error input:not([type=hidden]), main .has-error select, main .has-error textarea, main .field-error");
   if (firstError) {
