@@ -84,10 +84,16 @@ class HouseholdForms:
 
 def next_household_code(village) -> str:
     """Next free code in the village: <village code>-<4-digit serial>."""
+    return next_household_codes(village, 1)[0]
+
+
+def next_household_codes(village, count: int) -> list[str]:
+    """The next `count` free codes in the village (withdrawn households keep theirs)."""
     prefix = f"{village.code}-"
     codes = Household.all_objects.filter(code__startswith=prefix).values_list("code", flat=True)
     serials = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
-    return f"{prefix}{max(serials, default=0) + 1:04d}"
+    start = max(serials, default=0) + 1
+    return [f"{prefix}{n:04d}" for n in range(start, start + count)]
 
 
 def _bump_version(
