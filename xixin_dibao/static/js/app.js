@@ -161,6 +161,24 @@
     });
   }
 
+  // What-if: the standard is typed in one unit; show it in the other unit as it is typed.
+  var standardBox = document.querySelector("[data-standard]");
+  if (standardBox) {
+    var amount = standardBox.querySelector("input[name=standard]");
+    var other = standardBox.querySelector("[data-standard-other]");
+    var fmt = function (n) { return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); };
+    var showOther = function () {
+      var v = parseFloat(amount.value);
+      var unit = (standardBox.querySelector("input[name=standard_unit]:checked") || {}).value || "month";
+      if (!amount.value || isNaN(v)) { other.textContent = ""; return; }
+      var monthly = unit === "year" ? v / 12 : v;
+      other.textContent = "即 " + fmt(monthly) + " 元/人/月 = " + fmt(monthly * 12) + " 元/人/年";
+    };
+    standardBox.addEventListener("input", showOther);
+    standardBox.addEventListener("change", showOther);
+    if (!other.textContent) showOther();
+  }
+
   // Meeting agenda: typing into a household's row ticks its "本次决定".
   document.querySelectorAll("form[data-agenda] [data-agenda-row]").forEach(function (row) {
     var include = row.querySelector("input[type=checkbox][name$='-include']");
