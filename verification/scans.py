@@ -92,6 +92,60 @@ def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
     )
 
 
+def _read_checked(uploaded_file, limit: int) -> tuple[bytes, str]:
+    """The file's bytes and extension, after the size and type checks of store_scan."""
+    name = getattr(uploaded_file, "name", "") or "扫描件"
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        raise ScanError(
+            f"“{name}”过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。"
+        )
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise ScanError(f"“{name}”过大，上限为 {limit / 1048576:.0f} MB。")
+    kind = sniff(data[:16]) if data else None
+    if kind is None:
+        raise ScanError(f"“{name}”不是 PDF、JPG 或 PNG 文件（按文件内容判断，不看扩展名）。")
+    if kind[0] == "pdf":
+        _pdf_pages(data)
+    return data, kind[0]
+
+
+def _as_pdf(data: bytes, ext: str, name: str) -> bytes:
+    if ext == "pdf":
+        return data
+    from PIL import Image, UnidentifiedImageError
+
+    out = io.BytesIO()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.convert("RGB").save(out, format="PDF", resolution=150)
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise ScanError(f"“{name}”图片已损坏或无法读取，请重新扫描后上传。") from exc
+    return out.getvalue()
+
+
+def store_scans(uploaded_files: list, *, max_bytes: int | None = None) -> StoredScan:
+    """Store one scan, or several (pages of one signed form) joined into one PDF in order."""
+    if len(uploaded_files) == 1:
+        return store_scan(uploaded_files[0], max_bytes=max_bytes)
+    from pypdf import PdfReader, PdfWriter
+
+    limit = max_bytes or _max_bytes()
+    writer = PdfWriter()
+    for uploaded in uploaded_files:
+        data, ext = _read_checked(uploaded, limit)
+        name = getattr(uploaded, "name", "") or "扫描件"
+        for page in PdfReader(io.BytesIO(_as_pdf(data, ext, name))).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    joined = io.BytesIO(out.getvalue())
+    joined.name, joined.size = "合并扫描件.pdf", None
+    return store_scan(joined, max_bytes=max(limit, len(out.getvalue())))
+
+
 def scan_file(relative: str) -> Path:
     """The absolute path of a stored scan; 404 if missing or outside MEDIA_ROOT."""
     root = Path(settings.MEDIA_ROOT).resolve()

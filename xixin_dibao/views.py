@@ -88,6 +88,7 @@ def job_detail(request, pk):
                 "total": job.total,
                 "message": job.message,
                 "has_file": bool(job.result_file),
+                "result_name": job.result_name,
             }
         )
     return render(request, "jobs/detail.html", {"job": job})

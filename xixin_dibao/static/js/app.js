@@ -68,7 +68,10 @@
           job.querySelector(".job-status").textContent = d.status_label;
           job.querySelector(".job-count").textContent = d.done + " / " + d.total;
           job.querySelector(".job-message").textContent = d.message;
-          if (d.has_file) job.querySelector(".job-download").hidden = false;
+          if (d.has_file) {
+            job.querySelector(".job-file-name").textContent = d.result_name ? "：" + d.result_name : "结果文件";
+            job.querySelector(".job-download").hidden = false;
+          }
           if (d.status === "done" || d.status === "failed") clearInterval(timer);
         });
     }, 1500);
