@@ -206,7 +206,7 @@ def meeting_decide_many(request, pk):
         else:
             failed.append(item)
             bound[item.pk] = (form, True)
-    names = "、".join(f"{i.case.household.head_name}户" for i in saved)
+    names = "；".join(_decided_text(i) for i in saved)
     if not saved and not failed:
         messages.warning(request, "没有勾选“本次决定”的家庭，未保存任何决定。")
     elif saved:
@@ -222,6 +222,11 @@ def meeting_decide_many(request, pk):
         messages.warning(request, "有家庭填写了理由但没有勾选“本次决定”，尚未保存，内容已保留。")
         return _meeting_page(request, meeting, bound=bound)
     return redirect(meeting)
+
+
+def _decided_text(item) -> str:
+    amount = f"，月保障金 {item.monthly_amount} 元" if item.monthly_amount else ""
+    return f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}"
 
 
 def _decide(request, item, form) -> bool:

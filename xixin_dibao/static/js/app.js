@@ -89,7 +89,7 @@
       return fetch(pingUrl, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" })
         .then(function (r) {
           if (r.ok) { lastServer = Date.now(); warning.hidden = true; return; }
-          showExpired();
+          if (r.status === 401) showExpired();  // other failures: try again on the next activity
         })
         .catch(function () {});
     };
