@@ -108,3 +108,11 @@ def test_codes_of_withdrawn_households_are_not_given_out_again(officer_a, villag
     mistake.save()
     withdraw_household(actor=officer_a, household=mistake, reason="重复登记")
     assert next_household_code(village_a) == f"{village_a.code}-0008"
+
+
+def test_a_screening_run_leaves_a_withdrawn_household_out(officer_a, mistake, campaign):
+    from screening.services import screen_households
+
+    withdraw_household(actor=officer_a, household=mistake, reason="重复登记")
+    screen_households(campaign=campaign)
+    assert not ScreeningResult.objects.filter(household=mistake, is_current=True).exists()
