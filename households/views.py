@@ -23,6 +23,7 @@ from .forms import (
 )
 from .models import AssistanceRecord, Household, Member, PriorityGroup, Village, VillageGroup
 from .services import (
+    RESTORE_NOT_ALLOWED,
     ConflictError,
     HouseholdForms,
     WithdrawError,
@@ -301,6 +302,7 @@ def household_withdraw(request, pk):
 @login_required
 @require_POST
 def household_restore(request, pk):
+    request.user.require(request.user.is_office, RESTORE_NOT_ALLOWED)
     household = get_visible_household(request, pk, include_withdrawn=True)
     try:
         restore_household(actor=request.user, household=household, reason="")

@@ -88,7 +88,7 @@ def test_a_household_on_assistance_is_not_a_mistake(officer_a, village_a):
 def test_only_the_office_restores(client_for, officer_a, office_user, mistake):
     withdraw_household(actor=officer_a, household=mistake, reason="重复登记")
     url = reverse("households:restore", args=[mistake.pk])
-    client_for(officer_a).post(url)
+    assert client_for(officer_a).post(url).status_code == 403
     assert Household.all_objects.get(pk=mistake.pk).is_withdrawn
     response = client_for(office_user).post(url)
     assert response.status_code == 302

@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 HOUSEHOLD_URLS = {
     "households:detail": "household",
     "households:edit": "household",
+    "households:withdraw": "household",
+    "households:restore": "household",
     "screening:rescreen_household": "household",
     "archives:household": "household",
     "archives:build": "household",
@@ -77,6 +79,7 @@ OFFICE_ONLY_URLS = {
     "verification:meeting_detail": "meeting",
     "verification:meeting_refresh": "meeting",
     "verification:meeting_decide": "meeting+item",
+    "verification:meeting_decide_many": "meeting",
     "verification:meeting_minutes_pdf": "meeting",
     "verification:meeting_create": None,
     "screening:run": None,
