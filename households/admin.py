@@ -1,10 +1,13 @@
+from django import forms
 from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin
 
 from .models import (
+    Asset,
     Campaign,
     CampaignBaseline,
     Household,
+    Income,
     Member,
     Township,
     Village,
@@ -57,8 +60,28 @@ class BaselineInline(admin.TabularInline):
     extra = 0
 
 
+class CampaignForm(forms.ModelForm):
+    """The policy lists as choices people recognise, not JSON of English codes."""
+
+    excluded_income_kinds = forms.MultipleChoiceField(
+        label="不计入家庭收入的收入类型",
+        choices=Income.Kind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    exempt_vehicle_kinds = forms.MultipleChoiceField(
+        label="不计入的车辆类型",
+        choices=[c for c in Asset.VehicleKind.choices if c[0]],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="勾选的车辆类型不视为“有非豁免车辆”。",
+    )
+    # No Meta: the admin builds the form for Campaign with its own field list.
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = [
         "name",
         "year",

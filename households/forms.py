@@ -1,10 +1,15 @@
 """Household entry forms: one page with the household, members, incomes, assets and expenses."""
 
 from django import forms
+from django.core import signing
 from django.forms import BaseInlineFormSet, inlineformset_factory
+
+from xixin_dibao.audit import snapshot
 
 from . import idnumber, validation
 from .models import Asset, Expense, Household, Income, Member, PriorityGroup, VillageGroup
+
+OPENED_SALT = "households.form.opened"
 
 
 class HouseholdForm(forms.ModelForm):
@@ -17,6 +22,8 @@ class HouseholdForm(forms.ModelForm):
     )
     group_evidence = forms.CharField(label="重点人群依据", max_length=300, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The household as it was when the form was opened (signed), for the edit-conflict table.
+    opened = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Household
@@ -61,9 +68,17 @@ class HouseholdForm(forms.ModelForm):
         self.fields["code"].help_text = "留空则自动编号。"
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+            self.fields["opened"].initial = signing.dumps(snapshot(self.instance), salt=OPENED_SALT)
             self.fields["recorded_groups"].initial = list(
                 self.instance.group_records.values_list("group", flat=True)
             )
+
+    def opened_snapshot(self) -> dict | None:
+        """The household's values when the form was opened, or None if not sent back intact."""
+        try:
+            return signing.loads(self.cleaned_data.get("opened") or "", salt=OPENED_SALT)
+        except signing.BadSignature:
+            return None
 
     def clean(self):
         data = super().clean()
@@ -128,7 +143,8 @@ class MemberForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("id_number") and not data.get("no_id_reason") and data.get("name"):
+        id_given = data.get("id_number") or "id_number" in self.errors
+        if not id_given and not data.get("no_id_reason") and data.get("name"):
             self.add_error("no_id_reason", "没有身份证号时，请注明原因（如：未办理）。")
         if (
             data.get("exclusion")

@@ -251,6 +251,14 @@ def surveyed_condition(prefix: str = "") -> Q:
     return Q(**{f"{prefix}survey_completed_at__isnull": False})
 
 
+def not_withdrawn(prefix: str = "") -> Q:
+    """The one rule for households that count (not withdrawn), from a model `prefix` away.
+
+    `not_withdrawn()` on households, `not_withdrawn("household__")` on their cases, members, records.
+    """
+    return Q(**{f"{prefix}withdrawn_at__isnull": True})
+
+
 class HouseholdQuerySet(models.QuerySet):
     def for_user(self, user):
         """Households `user` may see: their village, their township, or all."""
@@ -262,6 +270,23 @@ class HouseholdQuerySet(models.QuerySet):
 
     def not_surveyed(self):
         return self.exclude(surveyed_condition())
+
+    def active(self):
+        """Households that count: not withdrawn as registered by mistake (the one such filter)."""
+        return self.filter(not_withdrawn())
+
+    def withdrawn(self):
+        return self.exclude(not_withdrawn())
+
+
+class ActiveHouseholdManager(models.Manager.from_queryset(HouseholdQuerySet)):
+    """`Household.objects`: withdrawn households count nowhere (lists, screening, dashboard,
+    deadlines, rosters); `Household.all_objects` sees them too (backups, restoring, uniqueness)."""
+
+    use_in_migrations = True  # data migrations keep finding `objects`
+
+    def get_queryset(self):
+        return super().get_queryset().active()
 
 
 class Household(models.Model):
@@ -339,12 +364,25 @@ class Household(models.Model):
     )
     created_at = clock.DateTimeField("登记时间", auto_now_add=True)
     updated_at = clock.DateTimeField("更新时间", auto_now=True)
+    withdrawn_at = models.DateTimeField("撤销登记时间", null=True, blank=True, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "xixin_dibao.User",
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    withdrawn_reason = models.CharField("撤销原因", max_length=200, blank=True, editable=False)
 
-    objects = HouseholdQuerySet.as_manager()
+    all_objects = HouseholdQuerySet.as_manager()
+    objects = ActiveHouseholdManager()
 
     class Meta:
         verbose_name = "家庭"
         verbose_name_plural = "家庭"
+        default_manager_name = "all_objects"
         ordering = ["village__code", "code"]
         indexes = [models.Index(fields=["village", "code"])]
 
@@ -357,6 +395,10 @@ class Household(models.Model):
     @property
     def survey_complete(self) -> bool:
         return self.survey_completed_at is not None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class Member(models.Model):

@@ -3,12 +3,14 @@
 Every write records an audit entry and schedules re-screening after commit.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
-from xixin_dibao.audit import diff, record_change, snapshot
+from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
 
 from .models import Household, Member, PriorityGroupRecord
@@ -16,12 +18,59 @@ from .models import Household, Member, PriorityGroupRecord
 CONFLICT_MESSAGE = "保存失败：在您编辑期间，{who}已修改了这户信息。请查看下方变化后重新填写。"
 
 
+# Bookkeeping fields a person does not edit: left out of the conflict table.
+CONFLICT_SKIPPED = {"id", "version", "assistance_now", "created_at", "updated_at"}
+
+
+@dataclass
+class ConflictRow:
+    label: str
+    opened: str  # what the form showed when this user opened it
+    current: str  # what the other person saved
+    yours: str  # what this user typed
+
+
 class ConflictError(Exception):
     """Someone else saved the household after this user loaded it."""
 
-    def __init__(self, message: str, changes: dict):
+    def __init__(self, message: str, rows: list[ConflictRow]):
         super().__init__(message)
-        self.changes = changes
+        self.rows = rows
+
+
+def _shown(field, value) -> str:
+    """A stored value as a person reads it: choice labels, 是/否, names of related rows."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        obj = field.related_model.objects.filter(pk=value).first()
+        return str(obj) if obj else str(value)
+    return str(value)
+
+
+def conflict_rows(*, opened: dict | None, current: dict, yours: dict) -> list[ConflictRow]:
+    """Fields the other person changed since the form was opened (all differing ones if unknown)."""
+    rows = []
+    for field in Household._meta.concrete_fields:
+        name = field.name
+        if name in CONFLICT_SKIPPED:
+            continue
+        was = (opened or yours).get(name)
+        if was == current.get(name):
+            continue
+        rows.append(
+            ConflictRow(
+                label=str(field.verbose_name),
+                opened=_shown(field, was) if opened is not None else "（未记录）",
+                current=_shown(field, current.get(name)),
+                yours=_shown(field, yours.get(name)),
+            )
+        )
+    return rows
 
 
 @dataclass
@@ -35,13 +84,21 @@ class HouseholdForms:
 
 def next_household_code(village) -> str:
     """Next free code in the village: <village code>-<4-digit serial>."""
+    return next_household_codes(village, 1)[0]
+
+
+def next_household_codes(village, count: int) -> list[str]:
+    """The next `count` free codes in the village (withdrawn households keep theirs)."""
     prefix = f"{village.code}-"
-    codes = Household.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    codes = Household.all_objects.filter(code__startswith=prefix).values_list("code", flat=True)
     serials = [int(c[len(prefix) :]) for c in codes if c[len(prefix) :].isdigit()]
-    return f"{prefix}{max(serials, default=0) + 1:04d}"
+    start = max(serials, default=0) + 1
+    return [f"{prefix}{n:04d}" for n in range(start, start + count)]
 
 
-def _bump_version(household: Household, expected_version: int | None, actor) -> None:
+def _bump_version(
+    household: Household, expected_version: int | None, actor, opened: dict | None = None
+) -> None:
     if expected_version is None:
         return
     updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
@@ -53,7 +110,7 @@ def _bump_version(household: Household, expected_version: int | None, actor) -> 
         who = last.actor_name if last else "其他用户"
         raise ConflictError(
             CONFLICT_MESSAGE.format(who=who),
-            diff(snapshot(household), snapshot(current)),
+            conflict_rows(opened=opened, current=snapshot(current), yours=snapshot(household)),
         )
 
 
@@ -151,7 +208,9 @@ def save_household(*, actor, forms: HouseholdForms) -> Household:
     is_new = form.instance.pk is None
     before = None if is_new else snapshot(Household.objects.get(pk=form.instance.pk))
     if not is_new:
-        _bump_version(form.instance, form.cleaned_data.get("version"), actor)
+        _bump_version(
+            form.instance, form.cleaned_data.get("version"), actor, form.opened_snapshot()
+        )
     household = form.save(commit=False)
     if actor.is_village_officer:
         household.village_id = actor.village_id
@@ -220,3 +279,86 @@ def duplicate_message(owner: Member, user) -> str:
     if visible:
         return f"该身份证号已登记在户 {owner.household.code}（{owner.household.head_name}户）。"
     return "该身份证号已在其他村登记，请联系民政办核实，不要重复登记。"
+
+
+# ---- withdrawing a household registered by mistake ----------------------------------------
+
+WITHDRAW_REASON_REQUIRED = "请填写撤销原因（如：重复登记、录错村）。"
+WITHDRAW_NOT_ALLOWED = "只有本村专干或民政办可以撤销登记。"
+WITHDRAW_ON_ASSISTANCE = "该户有成员正在享受救助，不能作为误登记撤销。"
+RESTORE_NOT_ALLOWED = "只有民政办可以恢复已撤销的家庭。"
+
+
+class WithdrawError(Exception):
+    """A withdrawal or restoration that is not allowed; the message says why, in Chinese."""
+
+
+# Higher layers (verification) register checks here: each returns a Chinese reason to refuse
+# the withdrawal of a household, or "" (e.g. "已提交集体研究审核").
+WITHDRAW_GUARDS: list[Callable[[Household], str]] = []
+
+
+@transaction.atomic
+def withdraw_household(*, actor, household: Household, reason: str) -> Household:
+    """Withdraw a household registered by mistake, before review: it then counts nowhere."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WithdrawError(WITHDRAW_REASON_REQUIRED)
+    allowed = actor.is_office or (
+        actor.is_village_officer and actor.village_id == household.village_id
+    )
+    if not allowed:
+        raise WithdrawError(WITHDRAW_NOT_ALLOWED)
+    household = Household.all_objects.select_for_update().get(pk=household.pk)
+    if household.is_withdrawn:
+        return household
+    if household.assistance_now:
+        raise WithdrawError(WITHDRAW_ON_ASSISTANCE)
+    for guard in WITHDRAW_GUARDS:
+        refusal = guard(household)
+        if refusal:
+            raise WithdrawError(refusal)
+    before = snapshot(household)
+    household.withdrawn_at = timezone.now()
+    household.withdrawn_by = actor
+    household.withdrawn_reason = reason[:200]
+    household.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    # Its verdicts leave the queue, the dashboard and the what-if with it.
+    from screening.models import ScreeningResult
+
+    ScreeningResult.objects.filter(household=household, is_current=True).update(is_current=False)
+    record_change(
+        actor=actor,
+        kind=AuditEvent.Kind.UPDATE,
+        obj=household,
+        before=before,
+        after=snapshot(household),
+        summary=f"撤销登记：{household}（原因：{household.withdrawn_reason}）",
+    )
+    return household
+
+
+@transaction.atomic
+def restore_household(*, actor, household: Household, reason: str = "") -> Household:
+    """Restore a withdrawn household (民政办 only); it is screened again."""
+    if not actor.is_office:
+        raise WithdrawError(RESTORE_NOT_ALLOWED)
+    household = Household.all_objects.select_for_update().get(pk=household.pk)
+    if not household.is_withdrawn:
+        return household
+    before = snapshot(household)
+    household.withdrawn_at = None
+    household.withdrawn_by = None
+    household.withdrawn_reason = ""
+    household.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawn_reason"])
+    note = f"（{reason.strip()}）" if reason and reason.strip() else ""
+    record_change(
+        actor=actor,
+        kind=AuditEvent.Kind.UPDATE,
+        obj=household,
+        before=before,
+        after=snapshot(household),
+        summary=f"恢复已撤销的家庭：{household}{note}",
+    )
+    schedule_rescreen(household.pk)
+    return household

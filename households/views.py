@@ -23,12 +23,16 @@ from .forms import (
 )
 from .models import AssistanceRecord, Household, Member, PriorityGroup, Village, VillageGroup
 from .services import (
+    RESTORE_NOT_ALLOWED,
     ConflictError,
     HouseholdForms,
+    WithdrawError,
     duplicate_message,
     id_number_owner,
+    restore_household,
     save_household,
     unknown_member_names,
+    withdraw_household,
 )
 from .survey import SurveyError, mark_survey_complete, reopen_survey, survey_gaps
 
@@ -36,11 +40,16 @@ PAGE_SIZE = 50
 GROUPS_LISTED_UP_TO_VILLAGES = 40  # more villages than a township has: pick a village first
 
 
-def get_visible_household(request, pk) -> Household:
-    """The household if the user may see it; 404 (recorded as a denied request) otherwise."""
-    household = Household.objects.for_user(request.user).filter(pk=pk).first()
+def get_visible_household(request, pk, *, include_withdrawn=False) -> Household:
+    """The household if the user may see it; 404 (recorded as a denied request) otherwise.
+
+    A withdrawn household is found only where asked for (its page, restoring it).
+    """
+    households = Household.all_objects if include_withdrawn else Household.objects
+    household = households.for_user(request.user).filter(pk=pk).first()
     if household is None:
-        if Household.objects.filter(pk=pk).exists():
+        existing = Household.all_objects.filter(pk=pk)
+        if existing.exists() and not existing.for_user(request.user).exists():
             record_security(
                 kind=AuditEvent.Kind.DENIED,
                 request=request,
@@ -136,7 +145,7 @@ def household_list(request):
 
 @login_required
 def household_detail(request, pk):
-    household = get_visible_household(request, pk)
+    household = get_visible_household(request, pk, include_withdrawn=True)
     members = household.members.prefetch_related("assistance")
     reveal = request.GET.get("reveal") == "1" and request.user.can_reveal_ids
     if reveal:
@@ -165,7 +174,7 @@ def household_detail(request, pk):
             .order_by("member_id", "start_date", "pk"),
             "reveal": reveal,
             "history": history if request.user.is_office else None,
-            "can_edit": request.user.can_edit_registry,
+            "can_edit": request.user.can_edit_registry and not household.is_withdrawn,
             "survey_gaps": survey_gaps(household),
         },
     )
@@ -289,4 +298,57 @@ def check_id_number(request):
         return JsonResponse({"duplicate": False, "valid": True, "message": ""})
     return JsonResponse(
         {"duplicate": True, "valid": True, "message": duplicate_message(owner, request.user)}
+    )
+
+
+@login_required
+def household_withdraw(request, pk):
+    """Withdraw a household registered by mistake (before review), with a reason."""
+    user = request.user
+    user.require(user.can_edit_registry, "只读账户不能撤销登记。")
+    household = get_visible_household(request, pk)
+    error = ""
+    if request.method == "POST":
+        try:
+            withdraw_household(actor=user, household=household, reason=request.POST.get("reason"))
+        except WithdrawError as exc:
+            error = str(exc)
+        else:
+            messages.success(
+                request, f"已撤销登记：{household.code} {household.head_name}户，不再计入任何统计。"
+            )
+            return redirect("households:withdrawn")
+    return render(
+        request,
+        "households/withdraw.html",
+        {"household": household, "error": error, "reason": request.POST.get("reason", "")},
+    )
+
+
+@login_required
+@require_POST
+def household_restore(request, pk):
+    request.user.require(request.user.is_office, RESTORE_NOT_ALLOWED)
+    household = get_visible_household(request, pk, include_withdrawn=True)
+    try:
+        restore_household(actor=request.user, household=household, reason="")
+    except WithdrawError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已恢复：{household.code} {household.head_name}户。")
+    return redirect(household)
+
+
+@login_required
+def withdrawn_list(request):
+    households = (
+        Household.all_objects.withdrawn()
+        .for_user(request.user)
+        .select_related("village", "withdrawn_by")
+        .order_by("-withdrawn_at")
+    )
+    return render(
+        request,
+        "households/withdrawn_list.html",
+        {"households": households[:500], "can_restore": request.user.is_office},
     )

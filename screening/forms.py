@@ -101,10 +101,20 @@ def _money(label: str, **kw) -> forms.DecimalField:
 
 
 class WhatIfForm(forms.Form):
-    """Other parameters to try; blank fields keep the campaign's value."""
+    """Other parameters to try; blank fields keep the campaign's value.
 
-    dibao_standard_monthly = _money("低保标准（元/人/月）")
-    dibao_standard_annual = _money("或：低保标准（元/人/年）")
+    The standard is typed once, in the unit chosen beside it; the other unit is shown computed.
+    """
+
+    UNITS = [("month", "元/人/月"), ("year", "元/人/年")]
+    # A standard more than this many times above or below the campaign's is a unit mistake
+    # (7,200 typed as a monthly standard is 86,400 元/年).
+    IMPLAUSIBLE_FACTOR = 5
+
+    standard = _money("低保标准")
+    standard_unit = forms.ChoiceField(
+        label="单位", choices=UNITS, initial="month", required=False, widget=forms.RadioSelect
+    )
     marginal_multiplier = forms.DecimalField(
         label="低保边缘倍数", required=False, max_digits=4, decimal_places=2, min_value=1
     )
@@ -131,27 +141,68 @@ class WhatIfForm(forms.Form):
         min_value=0,
     )
 
+    def __init__(self, data=None, *args, current_monthly: Decimal | None = None, **kwargs):
+        if data is not None and not data.get("standard"):
+            # Links made before the unit choice: ?dibao_standard_monthly= / _annual=.
+            data = data.copy()
+            for old, unit in (
+                ("dibao_standard_monthly", "month"),
+                ("dibao_standard_annual", "year"),
+            ):
+                if data.get(old):
+                    data["standard"], data["standard_unit"] = data[old], unit
+                    break
+        super().__init__(data, *args, **kwargs)
+        self.current_monthly = current_monthly
+
     def clean(self):
         data = super().clean()
-        monthly, annual = data.get("dibao_standard_monthly"), data.get("dibao_standard_annual")
-        if monthly is not None and annual is not None and monthly * 12 != annual:
-            self.add_error(
-                "dibao_standard_annual",
-                f"与月标准不一致：{monthly} 元/月 × 12 = {monthly * 12} 元/年，只填一个即可。",
-            )
+        standard, unit = data.get("standard"), data.get("standard_unit") or "month"
+        data["standard_unit"] = unit
+        if standard is not None and self.current_monthly:
+            monthly = standard if unit == "month" else standard / 12
+            factor = self.IMPLAUSIBLE_FACTOR
+            if monthly > self.current_monthly * factor:
+                self.add_error(
+                    "standard",
+                    f"{standard} 元/人/月 折合 {standard * 12:,.2f} 元/人/年，是现行标准的 "
+                    f"{monthly / self.current_monthly:.0f} 倍，明显偏高。"
+                    "如果输入的是年标准，请把单位选为“元/人/年”。",
+                )
+            elif monthly * factor < self.current_monthly:
+                self.add_error(
+                    "standard",
+                    f"{standard} 元/人/年 折合每月仅 {monthly:,.2f} 元，明显偏低。"
+                    "如果输入的是月标准，请把单位选为“元/人/月”。",
+                )
         if not self.errors and not self.overrides():
             raise forms.ValidationError("请至少修改一个参数。")
         return data
 
+    def standard_in_both_units(self) -> tuple[Decimal, Decimal] | None:
+        """(monthly, annual) of the standard typed, for showing both."""
+        standard = self.cleaned_data.get("standard")
+        if standard is None:
+            return None
+        if self.cleaned_data.get("standard_unit") == "year":
+            return (standard / 12).quantize(Decimal("0.01")), standard
+        return standard, standard * 12
+
     def overrides(self) -> dict:
         """The filled-in fields, to the field's decimal places (7200 → 7200.00)."""
-        return {
+        out = {
             name: value
             if isinstance(value, str)
             else value.quantize(Decimal(1).scaleb(-self.fields[name].decimal_places))
             for name, value in self.cleaned_data.items()
-            if value is not None and value != ""
+            if value is not None and value != "" and name not in ("standard", "standard_unit")
         }
+        standard = self.cleaned_data.get("standard")
+        if standard is not None:
+            unit = self.cleaned_data.get("standard_unit")
+            name = "dibao_standard_annual" if unit == "year" else "dibao_standard_monthly"
+            out[name] = standard.quantize(Decimal("0.01"))
+        return out
 
 
 def queue_results(*, user, campaign, params) -> tuple[QueueFilterForm, dict, object]:

@@ -206,7 +206,7 @@ SELECT h.id, v.township_id, v.code AS village_code, h.code AS household_code, h.
            h.tuopin_net_income_2022_estimate, h.petition_count, h.disaster_loss,
            h.high_fee_schooling, h.high_consumption
     FROM households_household h JOIN households_village v ON v.id = h.village_id
-    WHERE {scope}
+    WHERE h.withdrawn_at IS NULL AND ({scope})
 )
 """
 

@@ -226,6 +226,15 @@ def lookback(request):
     )
 
 
+def _standard_text(form) -> str:
+    """“= 7,200.00 元/人/年（600.00 元/人/月）” for the standard typed, once it is valid."""
+    both = form.standard_in_both_units() if form.is_bound and form.is_valid() else None
+    if both is None:
+        return ""
+    monthly, annual = both
+    return f"即 {monthly:,.2f} 元/人/月 = {annual:,.2f} 元/人/年"
+
+
 @login_required
 def what_if(request):
     """Try other parameters and see who would change outcome; nothing is saved."""
@@ -233,7 +242,7 @@ def what_if(request):
     campaign = _campaign(request.user)
     if campaign is None:
         return _no_campaign(request, "政策参数测算")
-    form = WhatIfForm(request.GET or None)
+    form = WhatIfForm(request.GET or None, current_monthly=campaign.dibao_standard_monthly)
     report = None
     if form.is_valid():
         try:
@@ -250,6 +259,7 @@ def what_if(request):
             "form": form,
             "report": report,
             "changes": report.changes[:500] if report else [],
+            "standard_text": _standard_text(form),
             "outcome_label": outcome_label,
         },
     )

@@ -85,8 +85,27 @@ class WhatIfReport:
         return [(outcome_label(a), outcome_label(b), n) for (a, b), n in sorted(total.items())]
 
     @property
-    def outcome_rows(self) -> list[tuple[str, str, int, int]]:
-        return [(o.value, outcome_label(o), self.before[o], self.after[o]) for o in Outcome]
+    def outcome_rows(self) -> list[OutcomeTile]:
+        """Per outcome: households now, under the what-if, and the moves in and out, counted
+        over the same households as the list of changes (those with a stored verdict)."""
+        moved_in = Counter(c.after for c in self.changes)
+        moved_out = Counter(c.before for c in self.changes)
+        return [
+            OutcomeTile(
+                o.value, outcome_label(o), self.before[o], self.after[o], moved_in[o], moved_out[o]
+            )
+            for o in Outcome
+        ]
+
+
+@dataclass(frozen=True)
+class OutcomeTile:
+    value: str
+    label: str
+    before: int
+    after: int
+    moved_in: int
+    moved_out: int
 
 
 def _parameters(base: CampaignPolicy, other: CampaignPolicy) -> list[tuple[str, str, str]]:
@@ -139,12 +158,13 @@ def _compare_chunk(report: WhatIfReport, campaign, households, as_of) -> None:
         row.households += 1
         report.household_count += 1
         after = verdict.outcome.value
-        report.after[after] += 1
         if pk not in stored:
+            # Not compared: counted apart, so the tiles add up with the list of changes.
             report.unscreened += 1
             continue
         before, income = stored[pk]
         report.before[before] += 1
+        report.after[after] += 1
         if before == after:
             continue
         row.changed += 1

@@ -8,4 +8,11 @@ class VerificationConfig(AppConfig):
     def ready(self):
         # Register the beat task at start-up: Celery's autodiscovery only runs in a worker, and
         # the embedded scheduler (manage.py run_scheduler) looks tasks up by name.
+        # The registry offers a hook; verification says when a withdrawal comes too late.
+        from households.services import WITHDRAW_GUARDS
+
         from . import tasks  # noqa: F401
+        from .services.cases import refuse_withdrawal_after_review
+
+        if refuse_withdrawal_after_review not in WITHDRAW_GUARDS:
+            WITHDRAW_GUARDS.append(refuse_withdrawal_after_review)

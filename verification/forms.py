@@ -81,6 +81,24 @@ class ScanField(forms.FileField):
     default_error_messages = {"required": "请上传扫描件（PDF、JPG 或 PNG）。"}
 
 
+class MultipleScanInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleScanField(ScanField):
+    """Several files (the pages of one signed form), in the order chosen."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleScanInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            return super().clean(None, initial)
+        return [super(MultipleScanField, self).clean(f, initial) for f in files]
+
+
 class HomeVisitForm(VersionedForm):
     visited_on = forms.DateField(label="调查日期", widget=DATE)
     investigators = forms.CharField(
@@ -97,7 +115,11 @@ class HomeVisitForm(VersionedForm):
     spending_finding = forms.CharField(
         label="日常开支情况", widget=forms.Textarea(attrs={"rows": 2})
     )
-    scan = ScanField(label="签字的入户调查表扫描件", help_text="PDF、JPG 或 PNG，10 MB 以内。")
+    scan = MultipleScanField(
+        label="签字的入户调查表扫描件",
+        help_text="PDF、JPG 或 PNG，每个 10 MB 以内；一份调查表有多页时可一次选择多个文件，"
+        "按选择顺序合并为一个 PDF。",
+    )
 
     def clean_investigators(self):
         names = split_names(self.cleaned_data["investigators"])
@@ -193,6 +215,14 @@ class DecisionForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "请填写审核理由。"},
     )
+
+
+class AgendaDecisionForm(DecisionForm):
+    """One agenda row of the meeting page; rows are decided together, those ticked."""
+
+    include = forms.BooleanField(label="本次决定", required=False)
+
+    field_order = ["include", "decision", "per_capita_income_monthly", "counted_members", "reasons"]
 
 
 class NoticeForm(forms.Form):

@@ -21,6 +21,17 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(household__in=Household.objects.for_user(user))
 
 
+class ActiveCaseManager(models.Manager.from_queryset(CaseQuerySet)):
+    """`Case.objects`: cases of households that count (Household.objects.active is the rule)."""
+
+    use_in_migrations = True  # data migrations keep finding `objects`
+
+    def get_queryset(self):
+        from households.models import not_withdrawn
+
+        return super().get_queryset().filter(not_withdrawn("household__"))
+
+
 class Case(models.Model):
     """One household's passage through verification and review in one campaign."""
 
@@ -49,11 +60,13 @@ class Case(models.Model):
     updated_at = clock.DateTimeField("更新时间", auto_now=True)
     state_changed_at = models.DateTimeField("状态变更时间", default=clock.now)
 
-    objects = CaseQuerySet.as_manager()
+    all_objects = CaseQuerySet.as_manager()
+    objects = ActiveCaseManager()
 
     class Meta:
         verbose_name = "核查审核案件"
         verbose_name_plural = "核查审核案件"
+        default_manager_name = "all_objects"
         ordering = ["household__village__code", "household__code"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "household"], name="uniq_case_household")

@@ -6,6 +6,7 @@ Nothing is decoded or parsed in the server process: see scanguard.py (issue 19.2
 Downloads go through a view that checks the household first; this module only builds the response.
 """
 
+import io
 import json
 import logging
 import subprocess
@@ -134,6 +135,45 @@ def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
     return StoredScan(
         path=relative.as_posix(), pages=pages, content_type=content_type, size=len(data)
     )
+
+
+def _checked_pdf(uploaded_file, limit: int) -> bytes:
+    """One of several uploads as checked, cleaned PDF bytes (the same limits as store_scan)."""
+    name = getattr(uploaded_file, "name", "") or "扫描件"
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        raise ScanError(
+            f"“{name}”过大（{size / 1048576:.1f} MB），上限为 {limit / 1048576:.0f} MB。"
+        )
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise ScanError(f"“{name}”过大，上限为 {limit / 1048576:.0f} MB。")
+    if not data or sniff(data[:16]) is None:
+        raise ScanError(f"“{name}”不是 PDF、JPG 或 PNG 文件（按文件内容判断，不看扩展名）。")
+    try:
+        _pages, pdf = checked(data, mode="pdf")
+    except ScanError as exc:
+        raise ScanError(f"“{name}”：{exc}") from None
+    return pdf
+
+
+def store_scans(uploaded_files: list, *, max_bytes: int | None = None) -> StoredScan:
+    """Store one scan, or several (pages of one signed form) joined into one PDF in order."""
+    if len(uploaded_files) == 1:
+        return store_scan(uploaded_files[0], max_bytes=max_bytes)
+    from pypdf import PdfReader, PdfWriter
+
+    limit = max_bytes or _max_bytes()
+    writer = PdfWriter()
+    for uploaded in uploaded_files:
+        for page in PdfReader(io.BytesIO(_checked_pdf(uploaded, limit))).pages:
+            writer.add_page(page)
+    out = io.BytesIO()
+    writer.write(out)
+    joined = io.BytesIO(out.getvalue())
+    joined.name, joined.size = "合并扫描件.pdf", None
+    return store_scan(joined, max_bytes=max(limit, len(out.getvalue())))
 
 
 def scan_file(relative: str) -> Path:

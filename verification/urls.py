@@ -28,6 +28,7 @@ urlpatterns = [
     path("meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/refresh/", views.meeting_refresh, name="meeting_refresh"),
+    path("meetings/<int:pk>/decide/", views.meeting_decide_many, name="meeting_decide_many"),
     path(
         "meetings/<int:pk>/items/<int:item_pk>/decide/",
         views.meeting_decide,

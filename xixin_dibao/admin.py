@@ -5,6 +5,11 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from .models import AuditEvent, Job, User
 from .roles import USER_FIELDS_BY_ROLE
 
+admin.site.site_header = "洗新乡低保扩面扩围工作平台 · 系统管理"
+admin.site.site_title = "洗新乡低保扩面扩围 系统管理"
+admin.site.index_title = "系统管理（账户、村组、工作方案参数）"
+admin.site.site_url = "/"
+
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):

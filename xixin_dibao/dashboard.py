@@ -37,6 +37,7 @@ from households.models import (
     PriorityGroup,
     PriorityGroupRecord,
     Village,
+    not_withdrawn,
     surveyed_condition,
 )
 
@@ -160,7 +161,9 @@ def _household_figures(campaign, today: date) -> dict[int, dict]:
 def _group_record_figures(campaign) -> dict[int, dict]:
     """Recorded groups, and how many of them are screened or also computed by the screening."""
     result_model = optional_model("screening", "ScreeningResult")
-    qs = PriorityGroupRecord.objects.filter(household__village__township_id=campaign.township_id)
+    qs = PriorityGroupRecord.objects.filter(
+        not_withdrawn("household__"), household__village__township_id=campaign.township_id
+    )
     counts = {"n": Count("pk")}
     if result_model is not None:
         current = result_model.objects.filter(
@@ -287,7 +290,9 @@ def dibao_member_queryset(campaign, today: date):
         .order_by("-end_date", "-id")
         .values("exit_reason")[:1]
     )
-    members = Member.objects.filter(household__village__township_id=campaign.township_id)
+    members = Member.objects.filter(
+        not_withdrawn("household__"), household__village__township_id=campaign.township_id
+    )
     return members.alias(on_dibao=Exists(dibao.filter(end_date__isnull=True))).annotate(
         exit_reason=Subquery(last_exit)
     )

@@ -1,4 +1,9 @@
-"""Session idle timeout and absolute lifetime; forced change of an expired password."""
+"""Session idle timeout and absolute lifetime; forced change of an expired password.
+
+A form posted after the session expired is not lost: its fields are kept in the (new, anonymous)
+session as a draft, which Django's login keeps, and handed back to the same page for the same
+user after logging in again (app.js fills the form from it).
+"""
 
 import time
 from datetime import timedelta
@@ -6,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,15 +32,59 @@ class SessionLifetimeMiddleware:
             idle_limit = settings.SESSION_IDLE_TIMEOUT_MINUTES * 60
             absolute_limit = settings.SESSION_ABSOLUTE_HOURS * 3600
             if now - last > idle_limit or now - started > absolute_limit:
+                if request.path == reverse("session_ping"):
+                    # A page asking to stay alive is not activity; the next real request logs out.
+                    return JsonResponse({"active": False}, status=401)
                 user = request.user
                 logout(request)
                 record_security(
                     actor=user, kind=AuditEvent.Kind.SESSION_EXPIRED, summary="会话超时，自动退出"
                 )
-                messages.info(request, "长时间未操作，已自动退出，请重新登录。")
+                if request.method == "POST":
+                    keep_draft(request, user_id=user.pk, now=now)
+                    messages.info(request, DRAFT_KEPT_MESSAGE)
+                else:
+                    messages.info(request, "长时间未操作，已自动退出，请重新登录。")
                 return redirect(f"{reverse('login')}?next={request.path}")
             request.session["_last_seen"] = now
+            if request.method == "GET":
+                request.restored_draft = take_draft(request, now=now)
         return self.get_response(request)
+
+
+DRAFT_KEY = "_expired_draft"
+DRAFT_KEEP_SECONDS = 4 * 3600
+DRAFT_MAX_FIELDS = 5000
+DRAFT_KEPT_MESSAGE = (
+    "长时间未操作，已自动退出。您刚才填写的内容没有丢失：重新登录后会自动填回原页面，核对后再保存。"
+)
+
+
+def keep_draft(request, *, user_id: int, now: float) -> None:
+    """Keep the fields of a form posted after expiry (not the CSRF token, not files)."""
+    data = {
+        key: request.POST.getlist(key)
+        for key in list(request.POST.keys())[:DRAFT_MAX_FIELDS]
+        if key != "csrfmiddlewaretoken"
+    }
+    request.session[DRAFT_KEY] = {
+        "path": request.path,
+        "user": user_id,
+        "at": now,
+        "data": data,
+        "had_files": bool(request.FILES),
+    }
+
+
+def take_draft(request, *, now: float) -> dict | None:
+    """The kept draft for this page and this user, removed from the session; else None."""
+    draft = request.session.get(DRAFT_KEY)
+    if not draft or draft.get("path") != request.path:
+        return None
+    del request.session[DRAFT_KEY]
+    if draft.get("user") != request.user.pk or now - draft.get("at", 0) > DRAFT_KEEP_SECONDS:
+        return None
+    return draft
 
 
 class PasswordExpiryMiddleware:

@@ -3,12 +3,14 @@
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from .audit import record_security
 from .models import AuditEvent, Job, Role
@@ -37,6 +39,25 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            messages.success(request, "您已安全退出。")
+        return response
+
+
+@require_POST
+def session_ping(request):
+    """Extend the session when the user is active on a page (typing into a long form)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"active": False}, status=401)
+    return JsonResponse(
+        {"active": True, "idle_seconds": settings.SESSION_IDLE_TIMEOUT_MINUTES * 60}
+    )
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -69,6 +90,7 @@ def job_detail(request, pk):
                 "total": job.total,
                 "message": job.message,
                 "has_file": bool(job.result_file),
+                "result_name": job.result_name,
             }
         )
     return render(request, "jobs/detail.html", {"job": job})

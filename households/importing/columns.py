@@ -287,10 +287,11 @@ MEMBERS = Sheet(
         Column(
             "户编号",
             "code",
-            required=True,
             max_length=30,
             text_format=True,
-            help="本户唯一编号，已在系统中的户按此编号更新，不会重复登记。",
+            help="已在系统中的户填系统户编号，按此更新，不会重复登记。新户留空（同一户的成员"
+            "连续填写，户主在第一行），或填临时编号如“新1”（收入、财产表用同一临时编号）："
+            "导入时按村自动编号，结果页列出新编号。",
         ),
         Column(
             "村",
@@ -643,3 +644,11 @@ HOUSEHOLD_KEYS = (
     "high_consumption",
 )
 MEMBER_KEYS = tuple(c.key for c in MEMBERS.columns if c.key not in HOUSEHOLD_KEYS + ("code",))
+
+
+TEMPORARY_CODE_PREFIXES = ("新", "临")
+
+
+def is_temporary_code(code: str) -> bool:
+    """A code a person made up for a new household in the file (“新1”): numbered on import."""
+    return code.startswith(TEMPORARY_CODE_PREFIXES)

@@ -170,7 +170,7 @@ def _match(reader: _Reader, households: dict) -> dict[str, Household | None]:
     ids = [cells["id_number"] for _, cells in reader.rows] + list(households)
     owners = dict(Member.objects.filter(id_number__in=ids).values_list("id_number", "household_id"))
     found_pks = set(owners.values())
-    by_pk = Household.objects.in_bulk(found_pks)
+    by_pk = Household.all_objects.in_bulk(found_pks)
     matched: dict[str, Household | None] = {}
     for head_id, rows in households.items():
         pks = {owners[c["id_number"]] for _, c in rows if c["id_number"] in owners}
@@ -182,6 +182,11 @@ def _match(reader: _Reader, households: dict) -> dict[str, Household | None]:
             )
             continue
         household = by_pk[pks.pop()] if pks else None
+        if household is not None and household.is_withdrawn:
+            reader.error(
+                rows[0][0], "id_number", "本户成员所在的家庭已撤销登记，请民政办先恢复该户再导入。"
+            )
+            continue
         if household is not None and household.village_id not in reader.places.allowed:
             reader.error(
                 rows[0][0],
@@ -227,14 +232,13 @@ def _check_records(reader: _Reader, households: dict, matched: dict) -> None:
 @transaction.atomic
 def _write(reader: _Reader, households: dict, matched: dict, result: RosterResult) -> None:
     new_records, new_members, touched = [], [], set()
-    next_serial: dict[int, str] = {}
     villages = Village.objects.in_bulk({rows[0][1]["village_id"] for rows in households.values()})
     for head_id, rows in households.items():
         household = matched[head_id]
         first = rows[0][1]
         if household is None:
             village = villages[first["village_id"]]
-            code = _next_code(village, next_serial)
+            code = next_household_code(village)  # per village, as the web form numbers
             household = Household.objects.create(
                 village=village,
                 code=code,
@@ -295,17 +299,6 @@ def _write(reader: _Reader, households: dict, matched: dict, result: RosterResul
     result.household_ids = sorted(touched)
     refresh_current(touched)
     schedule_rescreen_many(result.household_ids)
-
-
-def _next_code(village, next_serial: dict) -> str:
-    """Per-village numbering as the web form does, continuing within one import."""
-    code = next_household_code(village)
-    last = next_serial.get(village.pk)
-    if last is not None and code <= last:
-        prefix, serial = last.rsplit("-", 1)
-        code = f"{prefix}-{int(serial) + 1:04d}"
-    next_serial[village.pk] = code
-    return code
 
 
 def import_roster_file(*, actor, fileobj, filename: str = "", max_rows: int = 50_000):

@@ -14,6 +14,11 @@ from .reader import RowError, find_sheet, iter_rows, map_header, prepare
 
 CHUNK = 900  # SQLite allows 999 parameters per statement on old builds
 REQUIRED = "必填，不能为空。"
+# A household whose 户编号 is blank is keyed by its head's row until it is numbered.
+BLANK_CODE_KEY = "（第{row}行起的新户）"
+BLANK_CODE_ERROR = (
+    "户编号为空：新户的成员须连续填写、户主在第一行；也可以填临时编号（如“新1”），导入时自动编号。"
+)
 
 
 def chunks(items: list, size: int = CHUNK):
@@ -82,6 +87,8 @@ class Importer:
         self.existing: dict[str, Household] = {}
         self._letters: dict[str, dict] = {}
         self._ids: dict[str, int] = {}
+        self._blank_key: str | None = None  # the blank-code household the next rows may join
+        self._last_key: str | None = None  # the household of the row before
 
     # -- errors -------------------------------------------------------------------------------
     def error(self, sheet: C.Sheet, row: int, key: str, message: str) -> None:
@@ -148,12 +155,14 @@ class Importer:
             code = cells["code"] if cells else C.read_text(spec.column("code"), values[0])
         except C.CellError:
             return
+        code = code or self._blank_code_household(spec, number, cells)
         if not code:
             return
         hh = self.households.get(code)
         if hh is None:
             hh = self.households[code] = HouseholdDraft(code, number)
         hh.rows += 1
+        self._last_key = code
         self._household_cells(spec, hh, number, values, cells)
         if cells is None:
             return
@@ -176,6 +185,18 @@ class Importer:
             )
         hh.members.append(member)
         self.members.append(member)
+
+    def _blank_code_household(self, spec, number: int, cells) -> str | None:
+        """The key of a new household whose 户编号 was left blank: its head's row starts it,
+        the blank rows right after it are its other members. None (with an error) otherwise."""
+        previous, self._blank_key = self._blank_key, None
+        if cells is not None and cells.get("relation") == "head":
+            self._blank_key = BLANK_CODE_KEY.format(row=number)
+        elif previous is not None and previous == self._last_key:
+            self._blank_key = previous
+        elif cells is not None:
+            self.error(spec, number, "code", BLANK_CODE_ERROR)
+        return self._blank_key
 
     def _household_cells(self, spec, hh: HouseholdDraft, number: int, values: list, cells) -> None:
         village_text = C.read_text(spec.column("village"), values[1])

@@ -16,11 +16,20 @@ from xixin_dibao.models import AuditEvent
 
 from ..assistance import refresh_current
 from ..idnumber import birth_date_from_id, sex_from_id
-from ..models import Application, Asset, AssistanceRecord, Expense, Household, Income, Member
+from ..models import (
+    Application,
+    Asset,
+    AssistanceRecord,
+    Expense,
+    Household,
+    Income,
+    Member,
+    Village,
+)
 from ..register import APPLICATION_FIELDS, RECORD_FIELDS
-from ..services import schedule_rescreen_many
+from ..services import next_household_codes, schedule_rescreen_many
 from . import columns as C
-from .validate import Importer, MemberDraft, chunks
+from .validate import BLANK_CODE_KEY, Importer, MemberDraft, chunks
 
 BATCH = 1000
 IMPORT_LABEL = "Excel导入"
@@ -54,9 +63,15 @@ class ImportSummary:
     rows_created: dict = field(default_factory=dict)  # sheet name -> count
     rows_deleted: dict = field(default_factory=dict)
     household_ids: list = field(default_factory=list)
+    # New households numbered on import: (what the file said, new code, head's name).
+    numbered: list = field(default_factory=list)
 
     def __str__(self) -> str:
         text = f"新增 {self.households_created} 户 {self.members_created} 人"
+        if self.numbered:
+            shown = "、".join(f"{label}→{code}" for label, code, _ in self.numbered[:20])
+            more = f"等 {len(self.numbered)} 户" if len(self.numbered) > 20 else ""
+            text += f"（自动编号：{shown}{more}）"
         if self.households_updated or self.members_updated:
             text += f"，更新 {self.households_updated} 户的家庭信息、{self.members_updated} 名成员的信息"
         if self.households_unchanged:
@@ -138,12 +153,31 @@ class Writer:
         self._flush_events()
         return self.summary
 
+    def _number_new_households(self, drafts) -> dict:
+        """Codes for new households with a blank or temporary 户编号, per village as the web
+        form numbers them (one query per village)."""
+        by_village = defaultdict(list)
+        for hh in drafts:
+            if hh.code == BLANK_CODE_KEY.format(row=hh.row) or C.is_temporary_code(hh.code):
+                by_village[hh.village_id].append(hh)
+        codes = {}
+        for village in Village.objects.filter(pk__in=list(by_village)):
+            waiting = by_village[village.pk]
+            for hh, code in zip(waiting, next_household_codes(village, len(waiting)), strict=True):
+                codes[hh.code] = code
+                label = hh.code if C.is_temporary_code(hh.code) else f"第{hh.row}行（户编号为空）"
+                self.summary.numbered.append((label, code, hh.fields.get("head_name", "")))
+        return codes
+
     def households(self) -> None:
         new, changed = [], []
+        fresh = [hh for hh in self.imp.households.values() if hh.existing is None]
+        codes = self._number_new_households(fresh)
         for hh in self.imp.households.values():
             ex = hh.existing
             if ex is None:
-                hh.existing = Household(code=hh.code, village_id=hh.village_id, **hh.fields)
+                code = codes.get(hh.code, hh.code)
+                hh.existing = Household(code=code, village_id=hh.village_id, **hh.fields)
                 new.append(hh.existing)
                 continue
             before = _apply(ex, hh.fields)

@@ -345,29 +345,37 @@ def test_director_verifies_a_case_runs_the_review_meeting_and_posts_the_notice(
     assert "议程（2 户）" in page.content()
     j.shot("meeting-agenda")
 
+    def row(name):
+        return page.locator("fieldset", has=page.locator("legend", has_text=name))
+
     def decide(name, decision, reasons):
-        item = page.locator("fieldset", has=page.locator("legend", has_text=name))
-        item.locator("select[name$='-decision']").select_option(label=decision)
-        item.locator("textarea[name$='-reasons']").fill(reasons)
-        item.locator("button:has-text('保存审核决定')").click()
+        row(name).locator("select[name$='-decision']").select_option(label=decision)
+        row(name).locator("textarea[name$='-reasons']").fill(reasons)
+
+    def save():
+        page.click("button:has-text('保存勾选家庭的审核决定')")
         page.wait_for_load_state()
 
-    # A decision without reasons is refused, with the field named and the choice kept.
-    item = page.locator("fieldset", has=page.locator("legend", has_text="冉光明"))
+    # Each row shows the verdict and what the checks found; 审核意见 is pre-filled from it.
+    item = row("冉光明")
+    assert "低保" in item.locator("[data-fact=verdict]").inner_text()
+    assert "2,400.00 元/年" in item.locator("[data-fact=income]").inner_text()
     chosen = item.locator("select[name$='-decision'] option:checked")
-    assert chosen.inner_text() == "请选择审核意见"  # no decision is preselected
-    item.locator("select[name$='-decision']").select_option(label="纳入低保")
-    item.locator("button:has-text('保存审核决定')").click()
-    page.wait_for_load_state()
+    assert chosen.inner_text() == "纳入低保"
+    # A decision without reasons is refused, with the field named and the choice kept.
+    item.locator("input[name$='-include']").check()
+    save()
     assert "未保存" in page.locator(".messages").inner_text()
-    item = page.locator("fieldset", has=page.locator("legend", has_text="冉光明"))
+    item = row("冉光明")
     assert item.locator("select[name$='-decision'] option:checked").inner_text() == "纳入低保"
     assert item.locator(".field-error").inner_text() == "请填写审核理由。"
     j.shot("decision-without-reasons")
 
+    # Both households decided in one submit.
     decide("冉光明", "纳入低保", "人均年收入2400元低于低保标准；比对车辆为三轮摩托车，入户核实属实")
-    assert "冉光明户：纳入低保，月保障金 762.00 元" in page.locator(".messages").inner_text()
     decide("谭秀英", "维持", "收入未发生变化，入户调查属实，维持低保")
+    save()
+    assert "冉光明户：纳入低保，月保障金 762.00 元" in page.locator(".messages").inner_text()
     assert "谭秀英户：维持" in page.locator(".messages").inner_text()
     decision = ReviewDecision.objects.get(case=cases["冉光明"], is_current=True)
     assert decision.monthly_amount == Decimal("762.00") and decision.counted_members == 2

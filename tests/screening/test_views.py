@@ -247,10 +247,12 @@ def test_what_if_explains_bad_parameters_in_chinese(client_for, office_user, scr
     assert "边缘倍数必须大于1" in response.content.decode()
     response = client.get(
         reverse("screening:what_if"),
-        {"dibao_standard_monthly": "600", "dibao_standard_annual": "7000", "near_line_band": "x"},
+        {"standard": "7200", "standard_unit": "month", "near_line_band": "x"},
     )
     body = response.content.decode()
-    assert "与月标准不一致" in body and 'value="7000"' in body and 'value="x"' in body
+    assert response.context["report"] is None
+    assert "折合 86,400.00 元/人/年" in body and "请把单位选为“元/人/年”" in body
+    assert 'value="7200"' in body and 'value="x"' in body
 
 
 def test_household_page_explains_the_verdict(client_for, officer_a, campaign, village_a):
@@ -379,3 +381,23 @@ def test_a_second_run_waits_for_the_first(client_for, office_user, campaign):
     response = client_for(office_user).post(reverse("screening:run"), {"village": ""})
     assert response.url == running.get_absolute_url()
     assert Job.objects.count() == 1
+
+
+def test_what_if_tiles_count_moves_in_and_out_over_the_listed_households(
+    client_for, office_user, screened
+):
+    response = client_for(office_user).get(
+        reverse("screening:what_if"), {"standard": "7200", "standard_unit": "year"}
+    )
+    report = response.context["report"]
+    tiles = {t.value: t for t in report.outcome_rows}
+    listed = response.context["changes"]
+    assert sum(t.moved_in for t in tiles.values()) == len(listed)
+    assert sum(t.moved_out for t in tiles.values()) == len(listed)
+    for value, tile in tiles.items():
+        assert tile.moved_in == sum(1 for c in listed if c.after == value)
+        assert tile.moved_out == sum(1 for c in listed if c.before == value)
+        assert tile.after == tile.before + tile.moved_in - tile.moved_out
+    assert (tiles["dibao"].moved_in, tiles["marginal"].moved_out) == (1, 1)
+    body = response.content.decode()
+    assert "即 600.00 元/人/月 = 7,200.00 元/人/年" in body

@@ -148,7 +148,9 @@ def ensure_cases(*, campaign, actor=None) -> int:
     registers cases of declared close relatives.
     """
     sources = _scope_ids(campaign)
-    existing = set(Case.objects.filter(campaign=campaign).values_list("household_id", flat=True))
+    existing = set(
+        Case.all_objects.filter(campaign=campaign).values_list("household_id", flat=True)
+    )
     screened = set(
         Household.objects.surveyed()
         .filter(village__township_id=campaign.township_id)
@@ -235,3 +237,19 @@ def advance_screened(*, campaign, screened_ids: set[int]) -> int:
         ]
     )
     return len(rows)
+
+
+# ---- withdrawing a household (households.services.WITHDRAW_GUARDS) -----------------------
+
+BEFORE_REVIEW = (S.PENDING_SCREENING, S.PENDING_VERIFICATION)
+WITHDRAW_AFTER_REVIEW = "该户已提交集体研究审核或进入后续程序（{state}），不能撤销登记。"
+
+
+def refuse_withdrawal_after_review(household) -> str:
+    """A household may be withdrawn only while its cases are before review."""
+    late = (
+        Case.all_objects.filter(household=household)
+        .exclude(state__in=[s.value for s in BEFORE_REVIEW])
+        .first()
+    )
+    return WITHDRAW_AFTER_REVIEW.format(state=late.state_label) if late else ""

@@ -116,3 +116,13 @@ def verdict_summaries(campaign, household_ids) -> dict[int, VerdictSummary]:
             flags=messages,
         )
     return out
+
+
+def flag_names(flag_codes: str) -> list[str]:
+    """The Chinese names of a result's ",code1,code2," flags."""
+    codes = [c for c in (flag_codes or "").split(",") if c]
+    if not codes or result_model() is None:
+        return codes
+    from screening.labels import flag_label
+
+    return [flag_label(c) for c in codes]

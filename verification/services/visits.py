@@ -43,7 +43,7 @@ def record_home_visit(
     employment_income_finding: str,
     property_finding: str,
     spending_finding: str,
-    scan,
+    scan,  # one uploaded file, or a list of them (pages of the signed form)
     county_participated: bool = False,
     expected_version: int | None = None,
 ) -> HomeVisit:
@@ -67,10 +67,11 @@ def record_home_visit(
         if not (text or "").strip():
             label = HomeVisit._meta.get_field(name).verbose_name
             raise CaseError(f"请填写“{label}”的调查情况。", field=name)
-    if scan is None:
+    files = [f for f in (scan if isinstance(scan, list | tuple) else [scan]) if f is not None]
+    if not files:
         raise CaseError("请上传签字的入户调查表扫描件。", field="scan")
     try:
-        stored = scans.store_scan(scan)
+        stored = scans.store_scans(files)
     except scans.ScanError as exc:
         raise CaseError(str(exc), field="scan") from exc
     bump_version(case, expected_version)

@@ -13,7 +13,7 @@ from households.views import get_visible_household
 from xixin_dibao import clock
 
 from .. import scans, services
-from ..forms import DecisionForm, MeetingForm, NoticeForm, ObjectionForm
+from ..forms import AgendaDecisionForm, DecisionForm, MeetingForm, NoticeForm, ObjectionForm
 from ..models import (
     Objection,
     PublicNotice,
@@ -21,6 +21,7 @@ from ..models import (
     ReviewDecision,
     ReviewMeeting,
 )
+from ..services.agenda import agenda_summaries
 from ..services.documents import public_notice_context
 from .common import (
     current_campaign,
@@ -73,9 +74,13 @@ def meeting_create(request):
     )
 
 
-def _meeting_page(request, meeting, bound=None):
+def _meeting_page(request, meeting, bound=None, status=200):
+    """The agenda; `bound`: item pk → (form as posted, whether its errors are shown)."""
+    bound = bound or {}
     items = list(
-        meeting.items.select_related("case__household__village", "decided_by").order_by("position")
+        meeting.items.select_related(
+            "case__household__village", "case__campaign", "decided_by"
+        ).order_by("position")
     )
     recused = set()
     if request.user.is_office:
@@ -93,23 +98,36 @@ def _meeting_page(request, meeting, bound=None):
     verdicts = services.screening_link.verdict_summaries(
         meeting.campaign, [i.case.household_id for i in items]
     )
+    summaries = agenda_summaries(items)
     rows = []
     for item in items:
-        form = None
+        form, show_errors = None, False
+        summary = summaries[item.pk]
         if request.user.is_office and item.case.state == "pending_review":
-            if bound is not None and bound[0] == item.pk:
-                form = bound[1]
+            if item.pk in bound:
+                form, show_errors = bound[item.pk]
             else:
-                form = DecisionForm(initial={"version": item.case.version}, prefix=f"item{item.pk}")
+                form = AgendaDecisionForm(
+                    initial={"version": item.case.version, "decision": summary.proposed},
+                    prefix=f"item{item.pk}",
+                )
         rows.append(
             {
                 "item": item,
                 "form": form,
+                "show_errors": show_errors,
+                "summary": summary,
                 "recused": item.case.household_id in recused,
                 "verdict": verdicts.get(item.case.household_id),
             }
         )
-    return render(request, "verification/meeting_detail.html", {"meeting": meeting, "rows": rows})
+    deciding = any(r["form"] is not None and not r["recused"] for r in rows)
+    return render(
+        request,
+        "verification/meeting_detail.html",
+        {"meeting": meeting, "rows": rows, "deciding": deciding},
+        status=status,
+    )
 
 
 @login_required
@@ -167,7 +185,71 @@ def meeting_decide(request, pk, item_pk):
             return redirect(f"{meeting.get_absolute_url()}#item{item.pk}")
     else:
         messages.error(request, "未保存：请按红色提示修改。")
-    return _meeting_page(request, meeting, bound=(item.pk, form))
+    return _meeting_page(request, meeting, bound={item.pk: (form, True)})
+
+
+@login_required
+@require_POST
+@writers_only
+def meeting_decide_many(request, pk):
+    """Decide every ticked agenda row in one submit; a refused row keeps its input and error."""
+    office_only(request.user)
+    meeting = get_object_or_404(ReviewMeeting, pk=pk)
+    items = meeting.items.select_related("case__household__village", "case__campaign").filter(
+        case__state="pending_review"
+    )
+    bound, saved, failed = {}, [], []
+    for item in items:
+        form = AgendaDecisionForm(request.POST, prefix=f"item{item.pk}")
+        if not request.POST.get(f"item{item.pk}-include"):
+            bound[item.pk] = (form, False)
+            continue
+        get_visible_household(request, item.case.household_id)
+        if form.is_valid() and _decide(request, item, form):
+            saved.append(item)
+        else:
+            failed.append(item)
+            bound[item.pk] = (form, True)
+    names = "；".join(_decided_text(i) for i in saved)
+    if not saved and not failed:
+        messages.warning(request, "没有勾选“本次决定”的家庭，未保存任何决定。")
+    elif saved:
+        messages.success(request, f"已保存 {len(saved)} 户的审核决定：{names}。")
+    if failed:
+        messages.error(
+            request,
+            f"{len(failed)} 户未保存，请按该户下方的红色提示修改；其他家庭已填写的内容都保留着。",
+        )
+        return _meeting_page(request, meeting, bound=bound)
+    if any((f.data.get(f.add_prefix("reasons")) or "").strip() for f, _ in bound.values()):
+        # Rows with reasons typed but not ticked: keep what was typed on the page.
+        messages.warning(request, "有家庭填写了理由但没有勾选“本次决定”，尚未保存，内容已保留。")
+        return _meeting_page(request, meeting, bound=bound)
+    return redirect(meeting)
+
+
+def _decided_text(item) -> str:
+    amount = f"，月保障金 {item.monthly_amount} 元" if item.monthly_amount else ""
+    return f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}"
+
+
+def _decide(request, item, form) -> bool:
+    """Call decide_case for one row; put a refusal on that row's form."""
+    data = form.cleaned_data
+    try:
+        services.decide_case(
+            item=item,
+            actor=request.user,
+            decision=data["decision"],
+            reasons=data["reasons"],
+            per_capita_income_monthly=data["per_capita_income_monthly"],
+            counted_members=data["counted_members"],
+            expected_version=data["version"],
+        )
+    except services.CaseError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return False
+    return True
 
 
 @login_required

@@ -1,4 +1,5 @@
-/* Small helpers: dynamic formset rows, ID-number autofill and duplicate check, job progress. */
+/* Small helpers: dynamic formset rows, ID-number autofill and duplicate check, job progress,
+   session-expiry warning, a draft kept across an expired session, explicit save (no Enter). */
 (function () {
   "use strict";
 
@@ -67,9 +68,136 @@
           job.querySelector(".job-status").textContent = d.status_label;
           job.querySelector(".job-count").textContent = d.done + " / " + d.total;
           job.querySelector(".job-message").textContent = d.message;
-          if (d.has_file) job.querySelector(".job-download").hidden = false;
+          if (d.has_file) {
+            job.querySelector(".job-file-name").textContent = d.result_name ? "：" + d.result_name : "结果文件";
+            job.querySelector(".job-download").hidden = false;
+          }
           if (d.status === "done" || d.status === "failed") clearInterval(timer);
         });
     }, 1500);
+  }
+  // Session: warn 2 minutes before the idle timeout; typing or clicking keeps the session alive.
+  var idle = parseInt(document.body.dataset.sessionIdle || "0", 10);
+  var pingUrl = document.body.dataset.pingUrl;
+  var warning = document.getElementById("session-warning");
+  if (idle > 0 && pingUrl && warning) {
+    var WARN_BEFORE = 120, PING_EVERY = 60;
+    var lastServer = Date.now(), lastPing = Date.now(), expired = false;
+    var text = warning.querySelector(".session-warning-text");
+    var ping = function () {
+      lastPing = Date.now();
+      return fetch(pingUrl, { method: "POST", headers: { "X-CSRFToken": csrf() }, credentials: "same-origin" })
+        .then(function (r) {
+          if (r.ok) { lastServer = Date.now(); warning.hidden = true; return; }
+          if (r.status === 401) showExpired();  // other failures: try again on the next activity
+        })
+        .catch(function () {});
+    };
+    var showExpired = function () {
+      expired = true;
+      warning.classList.add("expired");
+      warning.hidden = false;
+      text.textContent = "会话已过期。已填写的内容不会丢失：点“保存”后重新登录，内容会自动填回。";
+      warning.querySelector("[data-session-extend]").hidden = true;
+    };
+    ["keydown", "input", "click", "change"].forEach(function (type) {
+      document.addEventListener(type, function (e) {
+        if (expired || (e.target && e.target.closest && e.target.closest("#session-warning"))) return;
+        if (!warning.hidden || (Date.now() - lastPing) / 1000 >= PING_EVERY) ping();
+      }, true);
+    });
+    warning.querySelector("[data-session-extend]").addEventListener("click", function () { ping(); });
+    setInterval(function () {
+      if (expired) return;
+      var left = idle - (Date.now() - lastServer) / 1000;
+      if (left <= 0) { showExpired(); return; }
+      if (left <= WARN_BEFORE) {
+        var m = Math.floor(left / 60), s = Math.floor(left % 60);
+        text.textContent = "您已较长时间没有操作，" + (m ? m + " 分 " : "") + s + " 秒后将自动退出。点“继续工作”或继续输入即可延长。";
+        warning.hidden = false;
+      }
+    }, 1000);
+  }
+
+  // A draft kept when a form was posted after the session expired: fill the form back in.
+  var draftNode = document.getElementById("restored-draft");
+  var draftForm = document.querySelector("main form[method=post]");
+  if (draftNode && draftForm) {
+    var draft = JSON.parse(draftNode.textContent);
+    Object.keys(draft).forEach(function (key) {
+      var m = key.match(/^(.+)-TOTAL_FORMS$/);
+      if (!m) return;
+      var box = draftForm.querySelector('[data-formset="' + m[1] + '"]');
+      var total = draftForm.querySelector('[name="' + key + '"]');
+      var add = box && box.querySelector("[data-add-row]");
+      var want = parseInt(draft[key][0], 10);
+      while (add && total && parseInt(total.value, 10) < want) add.click();
+    });
+    Array.prototype.forEach.call(draftForm.elements, function (el) {
+      if (!el.name || el.name === "csrfmiddlewaretoken" || el.type === "file" || el.type === "submit" || el.type === "button") return;
+      var values = draft[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") el.checked = values.indexOf(el.value) >= 0;
+      else if (el.multiple) Array.prototype.forEach.call(el.options, function (o) { o.selected = values.indexOf(o.value) >= 0; });
+      else if (draft[el.name]) el.value = values[0];
+    });
+    var note = document.createElement("div");
+    note.className = "form-error"; note.setAttribute("role", "status"); note.dataset.draftRestored = "1";
+    note.textContent = "已填回会话过期前您填写的内容（尚未保存），请核对后点“保存”。";
+    draftForm.insertAdjacentElement("beforebegin", note);
+  }
+
+  // Forms saved only by their save button (or Ctrl+S): Enter in a field never submits them.
+  var explicitForm = document.querySelector("form[data-explicit-save]");
+  if (explicitForm) {
+    explicitForm.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (e.key === "Enter" && t.tagName === "INPUT" && ["submit", "button", "checkbox", "radio"].indexOf(t.type) < 0) {
+        e.preventDefault();
+      }
+    });
+    document.addEventListener("keydown", function (e) {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === "s" || e.key === "S")) {
+        e.preventDefault();
+        var save = explicitForm.querySelector("[data-save-default]");
+        if (save) explicitForm.requestSubmit(save);
+      }
+    });
+  }
+
+  // What-if: the standard is typed in one unit; show it in the other unit as it is typed.
+  var standardBox = document.querySelector("[data-standard]");
+  if (standardBox) {
+    var amount = standardBox.querySelector("input[name=standard]");
+    var other = standardBox.querySelector("[data-standard-other]");
+    var fmt = function (n) { return n.toLocaleString("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); };
+    var showOther = function () {
+      var v = parseFloat(amount.value);
+      var unit = (standardBox.querySelector("input[name=standard_unit]:checked") || {}).value || "month";
+      if (!amount.value || isNaN(v)) { other.textContent = ""; return; }
+      var monthly = unit === "year" ? v / 12 : v;
+      other.textContent = "即 " + fmt(monthly) + " 元/人/月 = " + fmt(monthly * 12) + " 元/人/年";
+    };
+    standardBox.addEventListener("input", showOther);
+    standardBox.addEventListener("change", showOther);
+    if (!other.textContent) showOther();
+  }
+
+  // Meeting agenda: typing into a household's row ticks its "本次决定".
+  document.querySelectorAll("form[data-agenda] [data-agenda-row]").forEach(function (row) {
+    var include = row.querySelector("input[type=checkbox][name$='-include']");
+    if (!include) return;
+    row.addEventListener("input", function (e) { if (e.target !== include) include.checked = true; });
+    row.addEventListener("change", function (e) { if (e.target !== include && e.target.tagName === "SELECT") include.checked = true; });
+  });
+
+  // After a failed save, start at the first error.
+  var firstError = document.querySelector("main .has-error input:not([type=hidden]), main .has-error select, main .has-error textarea, main .field-error");
+  if (firstError) {
+    var target = firstError;
+    if (target.classList.contains("field-error")) {
+      var cell = target.closest("td, .field");
+      target = (cell && cell.querySelector("input:not([type=hidden]), select, textarea")) || target;
+    }
+    if (target.focus) { target.focus({ preventScroll: true }); target.scrollIntoView({ block: "center" }); }
   }
 })();
