@@ -77,7 +77,11 @@ def filter_households(qs, params):
     ):
         value = str(params.get(key) or "")
         if value:  # an id from a drop-down; anything else (an edited URL) matches nothing
-            qs = qs.filter(**{lookup: int(value)}) if value.isdigit() else qs.none()
+            qs = (
+                qs.filter(**{lookup: int(value)})
+                if value.isdigit() and len(value) < 10
+                else qs.none()
+            )
     status = params.get("status")
     if status == "none":
         qs = qs.filter(assistance_now="")
@@ -95,7 +99,7 @@ def _filter_choices(user, params):
     """
     villages = Village.objects.for_user(user)
     chosen = str(params.get("village") or "")
-    if chosen.isdigit():
+    if chosen.isdigit() and len(chosen) < 10:
         groups = VillageGroup.objects.filter(village__in=villages, village_id=chosen)
     elif villages.count() <= GROUPS_LISTED_UP_TO_VILLAGES:
         groups = VillageGroup.objects.filter(village__in=villages)

@@ -32,16 +32,18 @@ from .common import (
 
 
 def filter_cases(qs, params):
-    q = (params.get("q") or "").strip()
+    """The case list's filters; a malformed value (an edited URL) matches nothing, never a 500."""
+    q = (params.get("q") or "").replace("\x00", "").strip()
     if q:
         qs = qs.filter(Q(household__head_name__contains=q) | Q(household__code__icontains=q))
-    for name, field in (
-        ("village", "household__village_id"),
-        ("state", "state"),
-        ("source", "source"),
-    ):
+    village = params.get("village") or ""
+    if village:
+        if not village.isdigit() or len(village) > 12:
+            return qs.none()
+        qs = qs.filter(household__village_id=int(village))
+    for name, field in (("state", "state"), ("source", "source")):
         if params.get(name):
-            qs = qs.filter(**{field: params[name]})
+            qs = qs.filter(**{field: params[name][:40]})
     if params.get("overdue") == "1":
         qs = qs.filter(overdue=True)
     if params.get("registered") == "1":
