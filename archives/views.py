@@ -224,10 +224,9 @@ def batch_create(request):
 
 @login_required
 @require_POST
-def batch_resume(request, pk):
-    job = get_object_or_404(Job, pk=pk, kind="dossier_batch")
-    if job.owner_id != request.user.pk and not request.user.is_office:
-        raise Http404("档案包不存在")
+def batch_resume(request, token):
+    # Only the user who started the batch may see or resume it (issue 19.1).
+    job = get_object_or_404(Job, token=token, kind="dossier_batch", owner=request.user)
     services.resume_dossier_batch(user=request.user, job=job)
     messages.success(request, "已继续生成档案包：已完成的家庭会跳过，只生成其余家庭。")
     return redirect(job)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -47,16 +47,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _visible_job(request, pk) -> Job:
-    job = get_object_or_404(Job, pk=pk)
-    if job.owner_id != request.user.pk and not request.user.is_office:
-        raise Http404
+def _visible_job(request, token) -> Job:
+    """The job if the requesting user started it; 404 for everyone else (issue 19.1)."""
+    job = Job.objects.filter(token=token, owner=request.user).first()
+    if job is None:
+        raise Http404("任务不存在")
     return job
 
 
 @login_required
-def job_detail(request, pk):
-    job = _visible_job(request, pk)
+def job_detail(request, token):
+    job = _visible_job(request, token)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
             {
@@ -73,17 +74,18 @@ def job_detail(request, pk):
 
 
 @login_required
-def job_download(request, pk):
-    job = _visible_job(request, pk)
+def job_download(request, token):
+    job = _visible_job(request, token)
     if not job.result_file:
         raise Http404("结果文件不存在")
     path = (Path(settings.MEDIA_ROOT) / job.result_file).resolve()
     if not path.is_file() or Path(settings.MEDIA_ROOT).resolve() not in path.parents:
         raise Http404("结果文件不存在")
+    reveal = job.holds_full_ids
     record_security(
-        kind=AuditEvent.Kind.EXPORT,
+        kind=AuditEvent.Kind.REVEAL if reveal else AuditEvent.Kind.EXPORT,
         request=request,
-        summary=f"下载：{job.title}",
+        summary=f"下载：{job.title}{'（含完整身份证号）' if reveal else ''}",
         model="xixin_dibao.Job",
         object_id=job.pk,
     )

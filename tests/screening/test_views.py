@@ -316,7 +316,7 @@ def test_large_export_runs_as_a_job_with_a_download(
     assert response.url == job.get_absolute_url()
     job.refresh_from_db()
     assert job.status == "done" and job.message == "已导出 5 户。"
-    download = client.get(reverse("job_download", args=[job.pk]))
+    download = client.get(job.get_download_url())
     sheet = load_workbook(BytesIO(b"".join(download.streaming_content))).active
     incomes = [r[5] for r in sheet.iter_rows(min_row=3, values_only=True)]
     assert len(incomes) == 5 and incomes == sorted(incomes)
