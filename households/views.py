@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,7 @@ from .models import AssistanceRecord, Household, Member, PriorityGroup, Village,
 from .services import (
     ConflictError,
     HouseholdForms,
+    MissingVersionError,
     duplicate_message,
     id_number_owner,
     save_household,
@@ -213,6 +215,11 @@ def household_edit(request, pk=None):
     forms = _forms(request, household, user)
     conflict = None
     if request.method == "POST":
+        if household is not None and not request.POST.get("version", "").strip().isdigit():
+            # Without the version it was based on, an edit could overwrite someone's change.
+            return HttpResponseBadRequest(
+                "缺少或无效的版本号（version），未保存。请刷新页面后重新修改。"
+            )
         valid = _all_valid(forms)
         valid = _check_duplicate_ids(forms, user, household and household.pk) and valid
         valid = valid and not unknown_member_names(forms)
@@ -221,6 +228,11 @@ def household_edit(request, pk=None):
                 saved = save_household(actor=user, forms=forms)
             except ConflictError as exc:
                 conflict = exc
+            except MissingVersionError as exc:
+                return HttpResponseBadRequest(str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    forms.household.add_error(field, errors)
             else:
                 messages.success(request, f"已保存：{saved.code} {saved.head_name}户。")
                 request.session["last_entry"] = [saved.village_id, saved.group_id]

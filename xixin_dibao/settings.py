@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "xixin_dibao.middleware.SessionLifetimeMiddleware",
     "xixin_dibao.middleware.PasswordExpiryMiddleware",
+    "xixin_dibao.middleware.LeadershipAggregatesOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -17,7 +17,7 @@ START_PAGES = {
     Role.VILLAGE_OFFICER: ["todo", "households:list"],
     Role.OFFICE: ["screening:queue", "households:list"],
     Role.ADMIN: ["screening:queue", "households:list"],
-    Role.LEADERSHIP: ["dashboard", "households:list"],
+    Role.LEADERSHIP: ["dashboard"],
 }
 
 

@@ -145,12 +145,10 @@ def test_village_officer_cannot_open_the_director_pages(client_for, officer_a, s
     assert client.post(reverse("screening:run")).status_code == 403
 
 
-def test_leadership_reads_but_cannot_start_screening(client_for, leader, screened):
+def test_leadership_neither_reads_the_queue_nor_starts_screening(client_for, leader, screened):
     client = client_for(leader)
-    for name in ("queue", "lookback", "what_if"):
-        assert client.get(reverse(f"screening:{name}")).status_code == 200
-    response = client.get(reverse("screening:queue"))
-    assert "重新研判" not in response.content.decode()
+    for name in ("queue", "lookback", "what_if", "export"):
+        assert client.get(reverse(f"screening:{name}")).status_code == 403
     assert client.post(reverse("screening:run")).status_code == 403
     assert not Job.objects.exists()
 
