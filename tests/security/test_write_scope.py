@@ -159,3 +159,27 @@ def test_every_save_bumps_the_version(client_for, office_user, village_a):
     assert client.post(url, data).status_code == 302
     household.refresh_from_db()
     assert household.version == start + 3
+
+
+def test_a_data_match_entry_without_its_version_answers_400(client_for, campaign, village_a):
+    from tests.factories import OfficerFactory
+    from tests.verification.factories import make_case
+    from verification.models import DataMatchResult
+
+    case = make_case(village_a, campaign, state="pending_verification")
+    member = MemberFactory(household=case.household, relation="head")
+    officer = OfficerFactory(username="officer_dm", village=village_a)
+    data = {
+        "rows-TOTAL_FORMS": "1",
+        "rows-INITIAL_FORMS": "1",
+        "rows-0-member_id": member.pk,
+        "rows-0-matched_on": "2022-11-08",
+        "rows-0-vehicles": "1",
+        "rows-0-deposits": "0",
+        "rows-0-pension_monthly": "0",
+        "rows-0-houses": "0",
+    }
+    target = reverse("verification:data_match_entry", args=[case.pk])
+    response = client_for(officer).post(target, data)
+    assert response.status_code == 400 and "版本号" in response.content.decode()
+    assert not DataMatchResult.objects.filter(case=case).exists()

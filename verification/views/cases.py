@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -206,6 +206,11 @@ def data_match_entry(request, pk):
         initial.append(row)
     formset = DataMatchFormSet(request.POST or None, initial=initial, prefix="rows")
     version = request.POST.get("version") if request.method == "POST" else case.version
+    if request.method == "POST" and not str(version or "").isdigit():
+        # Without the version it was based on, the entry could overwrite another change (19.12).
+        return HttpResponseBadRequest(
+            "缺少或无效的版本号（version），未保存。请刷新页面后重新录入。"
+        )
     if request.method == "POST" and formset.is_valid():
         by_id = {m.pk: m for m in members}
         rows = [
@@ -218,7 +223,7 @@ def data_match_entry(request, pk):
                 case=case,
                 actor=request.user,
                 rows=rows,
-                expected_version=int(version) if str(version).isdigit() else None,
+                expected_version=int(version),
             )
         except CaseError as exc:
             messages.error(request, "未保存：" + exc.message)
