@@ -96,8 +96,10 @@ def download_template(request):
 @login_required
 def export_households(request):
     """The household list (with the list page's filters) as .xlsx; ID numbers masked by default."""
+    from .views import search_params
+
     user = request.user
-    params = request.GET.copy()
+    params = search_params(request)
     wants_reveal = params.pop("reveal", None) == ["1"]
     resource = HouseholdResource(user=user, reveal=wants_reveal, params=params)
     name = f"家庭台账-{clock.today():%Y%m%d}.xlsx"

@@ -1,11 +1,13 @@
 """Registry pages: list, detail, one-page entry form, ID check, to-do, import/export."""
 
+import secrets
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -52,6 +54,34 @@ def get_visible_household(request, pk) -> Household:
             )
         raise Http404("家庭不存在")
     return household
+
+
+SEARCH_SESSION_KEY = "household_searches"
+SEARCHES_KEPT = 20
+
+
+def search_params(request) -> QueryDict:
+    """The list filters of this request, the search text taken from the session.
+
+    The search box posts its text (an ID number, say), which is kept in the session under a
+    random key: only `?s=<key>` goes into URLs, so no ID number reaches an access log or a
+    proxy's log (issue 19.6).
+    """
+    params = request.GET.copy()
+    key = params.pop("s", [""])[0]
+    searches = request.session.get(SEARCH_SESSION_KEY, {})
+    if key and key in searches:
+        params["q"] = searches[key]
+    return params
+
+
+def remember_search(request, text: str) -> str:
+    """Keep `text` in the session and return the key to put in the URL."""
+    searches = dict(request.session.get(SEARCH_SESSION_KEY, {}))
+    key = secrets.token_urlsafe(9)
+    searches[key] = text[:100]
+    request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return key
 
 
 def filter_households(qs, params):
@@ -112,13 +142,27 @@ def with_member_counts(households) -> list[Household]:
 
 @login_required
 def household_list(request):
-    qs = filter_households(Household.objects.for_user(request.user), request.GET)
+    if request.method == "POST":
+        # The filter form posts; the search text stays in the session (see search_params).
+        params = QueryDict(mutable=True)
+        for key in ("village", "group", "priority", "status"):
+            if request.POST.get(key):
+                params[key] = request.POST[key]
+        text = (request.POST.get("q") or "").strip()
+        if text:
+            params["s"] = remember_search(request, text)
+        return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+    filters = search_params(request)
+    qs = filter_households(Household.objects.for_user(request.user), filters)
     qs = qs.select_related("village", "group")
     paginator = Paginator(qs.order_by("village__code", "code"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    villages, groups = _filter_choices(request.user, request.GET)
+    params.pop("q", None)  # an old-style ?q= link: the text is shown, not passed on in links
+    if filters.get("q") and "s" not in params:
+        params["s"] = remember_search(request, filters["q"])
+    villages, groups = _filter_choices(request.user, filters)
     return render(
         request,
         "households/list.html",
@@ -130,7 +174,8 @@ def household_list(request):
             "groups": groups,
             "priority_groups": PriorityGroup.choices,
             "status_choices": AssistanceRecord.Kind.choices + [("none", "无救助")],
-            "params": request.GET,
+            "params": filters,
+            "link_query": params.urlencode(),
         },
     )
 
