@@ -1,9 +1,12 @@
 """Registry pages: list, detail, one-page entry form, ID check, to-do, import/export."""
 
 import secrets
+import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
@@ -36,6 +39,7 @@ from .services import (
 )
 
 PAGE_SIZE = 50
+ID_CHECK_THROTTLED = "查重过于频繁，请一分钟后再试。"
 GROUPS_LISTED_UP_TO_VILLAGES = 40  # more villages than a township has: pick a village first
 
 
@@ -303,10 +307,32 @@ def household_edit(request, pk=None):
     )
 
 
+def id_check_allowed(user) -> bool:
+    """At most ID_CHECK_PER_MINUTE checks a minute per user (issue 19.12: no bulk probing)."""
+    key = f"id-check:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count <= settings.ID_CHECK_PER_MINUTE
+
+
 @login_required
 @require_POST
 def check_id_number(request):
     """Flag an ID number already registered anywhere, without revealing other villages' data."""
+    if not id_check_allowed(request.user):
+        record_security(
+            kind=AuditEvent.Kind.DENIED,
+            request=request,
+            success=False,
+            summary="身份证号查重过于频繁，已暂停一分钟",
+        )
+        return JsonResponse(
+            {"duplicate": False, "valid": False, "message": ID_CHECK_THROTTLED}, status=429
+        )
     number = idnumber.normalize(request.POST.get("id_number", ""))
     try:
         number = idnumber.validate(number)
@@ -315,6 +341,12 @@ def check_id_number(request):
     exclude = request.POST.get("exclude_household") or None
     owner = id_number_owner(
         number, exclude_household_id=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    # Each answer says whether a person is registered: recorded, with the number masked.
+    record_security(
+        kind=AuditEvent.Kind.REVEAL,
+        request=request,
+        summary=f"身份证号查重：{idnumber.mask(number)}（{'已登记' if owner else '未登记'}）",
     )
     if owner is None:
         return JsonResponse({"duplicate": False, "valid": True, "message": ""})

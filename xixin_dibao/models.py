@@ -229,3 +229,21 @@ class CoverageHistory(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.dibao_households}户{self.dibao_persons}人"
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier password hashes, so a new password cannot repeat the last few (等保)."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", related_name="password_history", on_delete=models.CASCADE
+    )
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -136,6 +136,10 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "xixin_dibao.passwords.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
+    {
+        "NAME": "xixin_dibao.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"remember": envint("PASSWORD_HISTORY", "5")},
+    },
 ]
 
 # Login lockout (django-axes): 5 failures per username + IP, cool-off in minutes.
@@ -180,6 +184,9 @@ IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", str(256 * 1024))
 EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "10000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The ID-number duplicate check answers at most this many requests a minute per user.
+ID_CHECK_PER_MINUTE = envint("ID_CHECK_PER_MINUTE", "30")
 
 # The app's idea of "today": pinned for demonstration and training (a banner shows it).
 APP_TODAY = envdate("APP_TODAY")
