@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.params import id_param
 
 from . import idnumber
 from .assistance import assistance_text
@@ -103,7 +104,8 @@ def filter_households(qs, params):
     ):
         value = str(params.get(key) or "")
         if value:  # an id from a drop-down; anything else (an edited URL) matches nothing
-            qs = qs.filter(**{lookup: int(value)}) if value.isdigit() else qs.none()
+            number = id_param(value)
+            qs = qs.filter(**{lookup: number}) if number else qs.none()
     status = params.get("status")
     if status == "none":
         qs = qs.filter(assistance_now="")
@@ -120,8 +122,8 @@ def _filter_choices(user, params):
     (a township, or a county-level account in a one-township deployment).
     """
     villages = Village.objects.for_user(user)
-    chosen = str(params.get("village") or "")
-    if chosen.isdigit():
+    chosen = id_param(params.get("village"))
+    if chosen:
         groups = VillageGroup.objects.filter(village__in=villages, village_id=chosen)
     elif villages.count() <= GROUPS_LISTED_UP_TO_VILLAGES:
         groups = VillageGroup.objects.filter(village__in=villages)

@@ -15,6 +15,7 @@ from households.views import get_visible_household
 from xixin_dibao import clock
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.params import id_param
 
 from .. import datamatch_format, scans, services, states
 from ..forms import DataMatchFormSet, DataMatchImportForm, HomeVisitForm, TransitionForm
@@ -35,11 +36,10 @@ def filter_cases(qs, params):
     q = (params.get("q") or "").strip()
     if q:
         qs = qs.filter(Q(household__head_name__contains=q) | Q(household__code__icontains=q))
-    for name, field in (
-        ("village", "household__village_id"),
-        ("state", "state"),
-        ("source", "source"),
-    ):
+    if params.get("village"):  # an edited URL's text or huge number matches nothing (19.12)
+        village = id_param(params["village"])
+        qs = qs.filter(household__village_id=village) if village else qs.none()
+    for name, field in (("state", "state"), ("source", "source")):
         if params.get(name):
             qs = qs.filter(**{field: params[name]})
     if params.get("overdue") == "1":
@@ -251,6 +251,7 @@ def data_match_import(request):
     campaign = current_campaign(request.user)
     form = DataMatchImportForm(request.POST or None, request.FILES or None)
     errors = []
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             summary = services.import_data_match(
@@ -262,6 +263,7 @@ def data_match_import(request):
         except CaseError as exc:
             form.add_error("file", exc.message)
             messages.error(request, "未导入：" + exc.message)
+            status = 400  # a fake or unreadable workbook is a bad request (issue 19.12)
         else:
             messages.success(
                 request,
@@ -272,6 +274,7 @@ def data_match_import(request):
         request,
         "verification/data_match_import.html",
         {"form": form, "errors": errors, "columns": datamatch_format.COLUMNS, "campaign": campaign},
+        status=status,
     )
 
 
