@@ -107,7 +107,9 @@ def record_security(
     """Record a security event: login, lockout, export, reveal, denied request."""
     ip = None
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        from .login_guard import client_ip
+
+        ip = client_ip(request)
         if actor is None and getattr(request, "user", None) is not None:
             actor = request.user
     return AuditEvent.objects.create(

@@ -144,7 +144,14 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login lockout (django-axes): 5 failures per username + IP, cool-off in minutes.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
-AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", "15") / 60
+LOGIN_COOLOFF_MINUTES = envint("LOGIN_COOLOFF_MINUTES", "15")
+AXES_COOLOFF_TIME = LOGIN_COOLOFF_MINUTES / 60
+# The client address: X-Forwarded-For is believed only from these proxies (the nginx in front).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "xixin_dibao.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "xixin_dibao.login_guard.lockout_response"
+# Progressive delay before the lockout: 1, 2, 4 … seconds after the 2nd, 3rd, 4th failure.
+LOGIN_DELAY_BASE_SECONDS = envint("LOGIN_DELAY_BASE_SECONDS", "1")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

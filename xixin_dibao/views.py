@@ -5,11 +5,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from . import login_guard
 from .audit import record_security
 from .models import AuditEvent, Job, Role
 
@@ -35,6 +37,23 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        ip = login_guard.client_ip(request)
+        wait = login_guard.seconds_to_wait(username, ip)
+        if wait:
+            form = self.get_form()
+            # Not validated: checking the password now would count as another attempt.
+            form._errors, form.cleaned_data = ErrorDict(), {}
+            form.add_error(None, f"登录失败次数较多，请 {wait} 秒后再试。")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            login_guard.clear(username, ip)
+        elif response.status_code == 200:
+            login_guard.note_failure(username, ip)
+        return response
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
