@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .audit import record_security
 from .models import AuditEvent
@@ -96,3 +97,22 @@ class LeadershipAggregatesOnlyMiddleware:
         if match is not None and match.view_name in LEADERSHIP_VIEWS:
             return None
         raise PermissionDenied("领导小组账户只查看进度看板、通报和统计表，不查看家庭信息。")
+
+
+class NoStoreMiddleware:
+    """No page or file with personal data is kept by a browser or proxy cache (issue 19.11).
+
+    Every response to a signed-in user, and the login page, gets Cache-Control: no-store.
+    Static files are served by WhiteNoise before this runs and stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path == reverse("login"):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response

@@ -25,14 +25,30 @@ def envdate(name: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def install_secret_key(path: Path) -> str:
+    """This installation's own key: made once under var/ with mode 0600, never committed."""
+    import secrets
+
+    path.parent.mkdir(exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
 DEBUG = envbool("DEBUG", "False")
 SECURE_PRODUCTION = envbool("SECURE_PRODUCTION", "False")
-# Production (SECURE_PRODUCTION=1) must set SECRET_KEY; a local run uses a development key.
+# Production (SECURE_PRODUCTION=1) must set SECRET_KEY; elsewhere each install makes its own.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if SECURE_PRODUCTION:
         raise RuntimeError("生产环境必须设置 SECRET_KEY 环境变量")
-    SECRET_KEY = "dev-only-key-not-for-production-" + "x" * 20
+    SECRET_KEY = install_secret_key(
+        Path(os.environ.get("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key")))
+    )
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -68,6 +84,7 @@ MIDDLEWARE = [
     "xixin_dibao.middleware.PasswordExpiryMiddleware",
     "xixin_dibao.middleware.LeadershipAggregatesOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xixin_dibao.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -249,7 +266,10 @@ if SECURE_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave again: only when the operator asks for it (issue 19.11).
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+    if not SECURE_HSTS_PRELOAD:  # off on purpose, so `check --deploy` need not warn (W021)
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
