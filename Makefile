@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Only this PC by default; `make run HOST=0.0.0.0` opens the demo to the LAN (with a warning).
+HOST ?= 127.0.0.1
 # The demo runs as of 2022-11-10, mid-campaign (a banner shows the pinned date). `make run APP_TODAY=` for real time.
 APP_TODAY ?= 2022-11-10
 # The demo signs in without the TOTP second factor (a banner says so); production keeps it on.
@@ -33,12 +35,19 @@ demo: system-deps venv  ## migrate and load the reference data and the demo town
 	$(PY) manage.py migrate --noinput -v0
 	APP_TODAY=$(APP_TODAY) $(PY) manage.py load_demo
 
-run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/
+run: demo  ## serve the app on SQLite at http://127.0.0.1:$(PORT)/ (this PC only; HOST=0.0.0.0 for the LAN)
 	@$(PY) manage.py recover_jobs
 	@OTP_REQUIRED=$(OTP_REQUIRED) $(PY) manage.py login_help --port $(PORT)
-	@export APP_TODAY=$(APP_TODAY) OTP_REQUIRED=$(OTP_REQUIRED); trap 'kill 0' EXIT; \
+	@if [ "$(HOST)" != "127.0.0.1" ] && [ "$(HOST)" != "localhost" ]; then \
+	  echo "警告：平台将在 $(HOST):$(PORT) 上对局域网开放。演示账户的密码是公开的，请勿录入真实数据；"; \
+	  echo "      正式使用请按 README“生产部署”配置 HTTPS、SECRET_KEY 与 SECURE_PRODUCTION=1。"; \
+	fi
+	@export APP_TODAY=$(APP_TODAY) OTP_REQUIRED=$(OTP_REQUIRED); \
+	if [ "$(HOST)" != "127.0.0.1" ] && [ "$(HOST)" != "localhost" ]; then \
+	  export ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost,$$(hostname -I 2>/dev/null | tr ' ' ',')}; fi; \
+	trap 'kill 0' EXIT; \
 	$(PY) manage.py run_scheduler & \
-	$(PY) manage.py runserver --insecure 0.0.0.0:$(PORT)
+	$(PY) manage.py runserver --insecure $(HOST):$(PORT)
 
 test: system-deps venv  ## lint and the whole suite (uses DATABASE_URL / REDIS_URL when set)
 	$(VENV)/bin/ruff check .

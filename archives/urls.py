@@ -14,5 +14,5 @@ urlpatterns = [
     path("households/<int:pk>/scans/<int:doc_pk>/", views.scan_download, name="scan_download"),
     path("rosters/<str:kind>/", views.roster, name="roster"),
     path("batches/", views.batch_create, name="batch_create"),
-    path("batches/<int:pk>/resume/", views.batch_resume, name="batch_resume"),
+    path("batches/<uuid:token>/resume/", views.batch_resume, name="batch_resume"),
 ]

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,6 +15,7 @@ from households.views import get_visible_household
 from verification.scans import ScanError, scan_response
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent, Job
+from xixin_dibao.params import id_param
 
 from . import services
 from .compile import dossier_plan
@@ -190,7 +191,10 @@ def roster(request, kind):
     user = request.user
     village = None
     if request.GET.get("village"):
-        village = get_object_or_404(visible_villages(user), pk=request.GET["village"])
+        village_id = id_param(request.GET["village"])
+        if village_id is None:
+            return HttpResponseBadRequest("参数“村”无效。")
+        village = get_object_or_404(visible_villages(user), pk=village_id)
     else:
         user.require(not user.is_village_officer, "村综合服务专干只能导出本村花名册。")
     reveal = request.GET.get("reveal") == "1" and user.can_reveal_ids
@@ -216,7 +220,10 @@ def batch_create(request):
     user = request.user
     village = None
     if request.POST.get("village"):
-        village = get_object_or_404(visible_villages(user), pk=request.POST["village"])
+        village_id = id_param(request.POST["village"])
+        if village_id is None:
+            return HttpResponseBadRequest("参数“村”无效。")
+        village = get_object_or_404(visible_villages(user), pk=village_id)
     job = services.start_dossier_batch(user=user, village=village)
     messages.success(request, "档案包已开始生成，可在本页查看进度，完成后下载ZIP。")
     return redirect(job)
@@ -224,10 +231,9 @@ def batch_create(request):
 
 @login_required
 @require_POST
-def batch_resume(request, pk):
-    job = get_object_or_404(Job, pk=pk, kind="dossier_batch")
-    if job.owner_id != request.user.pk and not request.user.is_office:
-        raise Http404("档案包不存在")
+def batch_resume(request, token):
+    # Only the user who started the batch may see or resume it (issue 19.1).
+    job = get_object_or_404(Job, token=token, kind="dossier_batch", owner=request.user)
     services.resume_dossier_batch(user=request.user, job=job)
     messages.success(request, "已继续生成档案包：已完成的家庭会跳过，只生成其余家庭。")
     return redirect(job)

@@ -7,7 +7,32 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from xixin_dibao.audit import snapshot
 
 from . import idnumber, validation
-from .models import Asset, Expense, Household, Income, Member, PriorityGroup, VillageGroup
+from .models import (
+    Asset,
+    Expense,
+    Household,
+    Income,
+    Member,
+    PriorityGroup,
+    Village,
+    VillageGroup,
+)
+
+OUT_OF_SCOPE_VILLAGE = "所选的村不在您的工作范围内，不能在该村登记家庭或把家庭迁入该村。"
+CODE_PREFIX_MESSAGE = "户编号须以所属村的村代码开头（{prefix}），留空则自动编号。"
+
+
+def code_prefix(village) -> str:
+    return f"{village.code}-"
+
+
+def code_needs_check(household, code: str, village) -> bool:
+    """A new code, a changed code or a move to another village must carry the village's prefix.
+
+    Codes registered before the rule (imports of older ledgers) stay valid while unchanged.
+    """
+    return household.pk is None or household.code != code or household.village_id != village.pk
+
 
 OPENED_SALT = "households.form.opened"
 
@@ -64,6 +89,13 @@ class HouseholdForm(forms.ModelForm):
                 pk=user.village_id
             )
             self.fields["group"].queryset = VillageGroup.objects.filter(village_id=user.village_id)
+        else:
+            # Writes stay inside the user's scope (issue 19.8): only villages the user works in.
+            villages = Village.objects.for_user(user)
+            self.fields["village"].queryset = villages
+            self.fields["group"].queryset = VillageGroup.objects.filter(village__in=villages)
+        self.fields["village"].error_messages["invalid_choice"] = OUT_OF_SCOPE_VILLAGE
+        self.fields["group"].error_messages["invalid_choice"] = "所选村民组不在您的工作范围内。"
         self.fields["code"].required = False
         self.fields["code"].help_text = "留空则自动编号。"
         if self.instance.pk:
@@ -87,6 +119,10 @@ class HouseholdForm(forms.ModelForm):
             self.add_error("group", "所选村民组不属于该村。")
         for name, message in validation.household_problems(data):
             self.add_error(name, message)
+        code = data.get("code")
+        if village and code and code_needs_check(self.instance, code, village):
+            if not code.startswith(code_prefix(village)):
+                self.add_error("code", CODE_PREFIX_MESSAGE.format(prefix=code_prefix(village)))
         return data
 
 

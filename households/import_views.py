@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from xixin_dibao import clock
 from xixin_dibao.audit import record_security
+from xixin_dibao.diskwrite import DiskFullError
 from xixin_dibao.jobs import start_job
 from xixin_dibao.models import AuditEvent
 
@@ -63,21 +64,34 @@ def import_households(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > inline_import_max_bytes():
+            try:
+                stored = save_upload(upload)
+            except DiskFullError as exc:
+                form.add_error("file", str(exc))
+                return render(request, "households/import.html", {"form": form}, status=507)
             job = start_job(
                 kind="household_import",
                 title=f"导入家庭信息：{upload.name[:120]}",
                 owner=user,
-                params={"file": save_upload(upload), "filename": upload.name[:200]},
+                params={"file": stored, "filename": upload.name[:200]},
                 task=import_households_task,
             )
             messages.info(request, "文件较大，已转入后台导入，可在本页查看进度。")
             return redirect(job)
         result = import_households_file(actor=user, fileobj=upload, filename=upload.name[:200])
+    # A file that is no workbook at all (or a form error) is a bad request, not a server error.
+    bad_file = result is not None and not result.ok and file_level(result.errors)
     return render(
         request,
         "households/import.html",
         {"form": form, "result": result, "max_mb": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
+        status=400 if request.method == "POST" and (not form.is_valid() or bad_file) else 200,
     )
+
+
+def file_level(errors) -> bool:
+    """Every error concerns the whole file (unreadable, unsafe), none a sheet or a row."""
+    return bool(errors) and all(not e.sheet and e.row is None for e in errors)
 
 
 @login_required
@@ -96,8 +110,10 @@ def download_template(request):
 @login_required
 def export_households(request):
     """The household list (with the list page's filters) as .xlsx; ID numbers masked by default."""
+    from .views import search_params
+
     user = request.user
-    params = request.GET.copy()
+    params = search_params(request)
     wants_reveal = params.pop("reveal", None) == ["1"]
     resource = HouseholdResource(user=user, reveal=wants_reveal, params=params)
     name = f"家庭台账-{clock.today():%Y%m%d}.xlsx"

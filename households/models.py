@@ -36,6 +36,8 @@ def scoped_for_user(qs, user, *, village: str, township: str):
         return qs.none()
     if user.is_superuser:
         return qs
+    if user.role == "leadership":  # aggregates only (issue 19.7): no household rows at all
+        return qs.none()
     if user.role == "village_officer":
         return qs.filter(**{village: user.village_id}) if user.village_id else qs.none()
     if user.township_id:

@@ -6,6 +6,7 @@ Every write records an audit entry and schedules re-screening after commit.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,9 +14,13 @@ from django.utils import timezone
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
 
-from .models import Household, Member, PriorityGroupRecord
+from .models import Household, Member, PriorityGroupRecord, Village
 
 CONFLICT_MESSAGE = "保存失败：在您编辑期间，{who}已修改了这户信息。请查看下方变化后重新填写。"
+
+
+class MissingVersionError(Exception):
+    """An edit arrived without the version it was based on (answered with 400, issue 19.12)."""
 
 
 # Bookkeeping fields a person does not edit: left out of the conflict table.
@@ -100,7 +105,7 @@ def _bump_version(
     household: Household, expected_version: int | None, actor, opened: dict | None = None
 ) -> None:
     if expected_version is None:
-        return
+        raise MissingVersionError("缺少版本号（version），未保存。请刷新页面后重新修改。")
     updated = Household.objects.filter(pk=household.pk, version=expected_version).update(
         version=F("version") + 1
     )
@@ -197,6 +202,21 @@ def unknown_member_names(forms: HouseholdForms) -> list[str]:
     return missing
 
 
+def _check_scope(*, actor, household: Household, before: dict | None) -> None:
+    """Refuse a household created in, or moved to, a village outside the actor's scope (19.8)."""
+    from .forms import CODE_PREFIX_MESSAGE, OUT_OF_SCOPE_VILLAGE, code_prefix
+
+    if not Village.objects.for_user(actor).filter(pk=household.village_id).exists():
+        raise PermissionDenied(OUT_OF_SCOPE_VILLAGE)
+    changed = before is None or (before["code"], before["village"]) != (
+        household.code,
+        household.village_id,
+    )
+    prefix = code_prefix(household.village)
+    if household.code and changed and not household.code.startswith(prefix):
+        raise ValidationError({"code": CODE_PREFIX_MESSAGE.format(prefix=prefix)})
+
+
 @transaction.atomic
 def save_household(*, actor, forms: HouseholdForms) -> Household:
     """Create or update a household and its members, incomes, assets and expenses in one go.
@@ -214,6 +234,7 @@ def save_household(*, actor, forms: HouseholdForms) -> Household:
     household = form.save(commit=False)
     if actor.is_village_officer:
         household.village_id = actor.village_id
+    _check_scope(actor=actor, household=household, before=before)
     if not household.code:
         household.code = next_household_code(household.village)
     if is_new:

@@ -10,6 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.http import QueryDict
 
+from xixin_dibao.diskwrite import DiskFullError, atomic_file
 from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
 from xixin_dibao.models import Job
 
@@ -85,9 +86,14 @@ def _export(job: Job) -> None:
     try:
         total = resource.get_queryset().count()
         set_progress(job, done=0, total=total, message="正在导出……")
-        count = write_households_xlsx(
-            resource, path, progress=lambda n: set_progress(job, done=n, total=total)
-        )
+        with atomic_file(path) as handle:  # whole file or none (issue 19.12)
+            count = write_households_xlsx(
+                resource, handle, progress=lambda n: set_progress(job, done=n, total=total)
+            )
+    except DiskFullError as exc:
+        logger.error("household export job %s: disk full", job.pk)
+        fail_job(job, f"导出失败：{exc}")
+        return
     except Exception:  # noqa: BLE001 - reported on the job page
         logger.exception("household export job %s crashed", job.pk)
         fail_job(job, "导出失败：系统出错，请稍后重试。")

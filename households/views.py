@@ -1,15 +1,22 @@
 """Registry pages: list, detail, one-page entry form, ID check, to-do, import/export."""
 
+import secrets
+import time
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.params import id_param
 
 from . import idnumber
 from .assistance import assistance_text
@@ -26,6 +33,7 @@ from .services import (
     RESTORE_NOT_ALLOWED,
     ConflictError,
     HouseholdForms,
+    MissingVersionError,
     WithdrawError,
     duplicate_message,
     id_number_owner,
@@ -37,6 +45,7 @@ from .services import (
 from .survey import SurveyError, mark_survey_complete, reopen_survey, survey_gaps
 
 PAGE_SIZE = 50
+ID_CHECK_THROTTLED = "查重过于频繁，请一分钟后再试。"
 GROUPS_LISTED_UP_TO_VILLAGES = 40  # more villages than a township has: pick a village first
 
 
@@ -62,6 +71,34 @@ def get_visible_household(request, pk, *, include_withdrawn=False) -> Household:
     return household
 
 
+SEARCH_SESSION_KEY = "household_searches"
+SEARCHES_KEPT = 20
+
+
+def search_params(request) -> QueryDict:
+    """The list filters of this request, the search text taken from the session.
+
+    The search box posts its text (an ID number, say), which is kept in the session under a
+    random key: only `?s=<key>` goes into URLs, so no ID number reaches an access log or a
+    proxy's log (issue 19.6).
+    """
+    params = request.GET.copy()
+    key = params.pop("s", [""])[0]
+    searches = request.session.get(SEARCH_SESSION_KEY, {})
+    if key and key in searches:
+        params["q"] = searches[key]
+    return params
+
+
+def remember_search(request, text: str) -> str:
+    """Keep `text` in the session and return the key to put in the URL."""
+    searches = dict(request.session.get(SEARCH_SESSION_KEY, {}))
+    key = secrets.token_urlsafe(9)
+    searches[key] = text[:100]
+    request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return key
+
+
 def filter_households(qs, params):
     """Apply the list filters: search, village, group, priority group, assistance status."""
     q = (params.get("q") or "").strip()
@@ -77,11 +114,8 @@ def filter_households(qs, params):
     ):
         value = str(params.get(key) or "")
         if value:  # an id from a drop-down; anything else (an edited URL) matches nothing
-            qs = (
-                qs.filter(**{lookup: int(value)})
-                if value.isdigit() and len(value) < 10
-                else qs.none()
-            )
+            number = id_param(value)
+            qs = qs.filter(**{lookup: number}) if number else qs.none()
     status = params.get("status")
     if status == "none":
         qs = qs.filter(assistance_now="")
@@ -98,8 +132,8 @@ def _filter_choices(user, params):
     (a township, or a county-level account in a one-township deployment).
     """
     villages = Village.objects.for_user(user)
-    chosen = str(params.get("village") or "")
-    if chosen.isdigit() and len(chosen) < 10:
+    chosen = id_param(params.get("village"))
+    if chosen:
         groups = VillageGroup.objects.filter(village__in=villages, village_id=chosen)
     elif villages.count() <= GROUPS_LISTED_UP_TO_VILLAGES:
         groups = VillageGroup.objects.filter(village__in=villages)
@@ -124,13 +158,27 @@ def with_member_counts(households) -> list[Household]:
 
 @login_required
 def household_list(request):
-    qs = filter_households(Household.objects.for_user(request.user), request.GET)
+    if request.method == "POST":
+        # The filter form posts; the search text stays in the session (see search_params).
+        params = QueryDict(mutable=True)
+        for key in ("village", "group", "priority", "status"):
+            if request.POST.get(key):
+                params[key] = request.POST[key]
+        text = (request.POST.get("q") or "").strip()
+        if text:
+            params["s"] = remember_search(request, text)
+        return redirect(f"{request.path}?{params.urlencode()}" if params else request.path)
+    filters = search_params(request)
+    qs = filter_households(Household.objects.for_user(request.user), filters)
     qs = qs.select_related("village", "group")
     paginator = Paginator(qs.order_by("village__code", "code"), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    villages, groups = _filter_choices(request.user, request.GET)
+    params.pop("q", None)  # an old-style ?q= link: the text is shown, not passed on in links
+    if filters.get("q") and "s" not in params:
+        params["s"] = remember_search(request, filters["q"])
+    villages, groups = _filter_choices(request.user, filters)
     return render(
         request,
         "households/list.html",
@@ -142,7 +190,8 @@ def household_list(request):
             "groups": groups,
             "priority_groups": PriorityGroup.choices,
             "status_choices": AssistanceRecord.Kind.choices + [("none", "无救助")],
-            "params": request.GET,
+            "params": filters,
+            "link_query": params.urlencode(),
         },
     )
 
@@ -251,6 +300,11 @@ def household_edit(request, pk=None):
     forms = _forms(request, household, user)
     conflict = None
     if request.method == "POST":
+        if household is not None and not request.POST.get("version", "").strip().isdigit():
+            # Without the version it was based on, an edit could overwrite someone's change.
+            return HttpResponseBadRequest(
+                "缺少或无效的版本号（version），未保存。请刷新页面后重新修改。"
+            )
         valid = _all_valid(forms)
         valid = _check_duplicate_ids(forms, user, household and household.pk) and valid
         valid = valid and not unknown_member_names(forms)
@@ -259,6 +313,11 @@ def household_edit(request, pk=None):
                 saved = save_household(actor=user, forms=forms)
             except ConflictError as exc:
                 conflict = exc
+            except MissingVersionError as exc:
+                return HttpResponseBadRequest(str(exc))
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    forms.household.add_error(field, errors)
             else:
                 messages.success(request, f"已保存：{saved.code} {saved.head_name}户。")
                 request.session["last_entry"] = [saved.village_id, saved.group_id]
@@ -285,10 +344,32 @@ def household_edit(request, pk=None):
     )
 
 
+def id_check_allowed(user) -> bool:
+    """At most ID_CHECK_PER_MINUTE checks a minute per user (issue 19.12: no bulk probing)."""
+    key = f"id-check:{user.pk}:{int(time.time() // 60)}"
+    cache.add(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the entry expired between add and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    return count <= settings.ID_CHECK_PER_MINUTE
+
+
 @login_required
 @require_POST
 def check_id_number(request):
     """Flag an ID number already registered anywhere, without revealing other villages' data."""
+    if not id_check_allowed(request.user):
+        record_security(
+            kind=AuditEvent.Kind.DENIED,
+            request=request,
+            success=False,
+            summary="身份证号查重过于频繁，已暂停一分钟",
+        )
+        return JsonResponse(
+            {"duplicate": False, "valid": False, "message": ID_CHECK_THROTTLED}, status=429
+        )
     number = idnumber.normalize(request.POST.get("id_number", ""))
     try:
         number = idnumber.validate(number)
@@ -297,6 +378,12 @@ def check_id_number(request):
     exclude = request.POST.get("exclude_household") or None
     owner = id_number_owner(
         number, exclude_household_id=int(exclude) if exclude and exclude.isdigit() else None
+    )
+    # Each answer says whether a person is registered: recorded, with the number masked.
+    record_security(
+        kind=AuditEvent.Kind.REVEAL,
+        request=request,
+        summary=f"身份证号查重：{idnumber.mask(number)}（{'已登记' if owner else '未登记'}）",
     )
     if owner is None:
         return JsonResponse({"duplicate": False, "valid": True, "message": ""})

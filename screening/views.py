@@ -87,7 +87,7 @@ def queue(request):
             "query_string": params.urlencode() + "&" if params else "",
             "export_query": params.urlencode(),
             "last_run": ScreeningRun.objects.filter(campaign=campaign)
-            .select_related("village", "started_by")
+            .select_related("village", "started_by", "job")
             .first(),
             "run_form": RunForm(villages=_villages(campaign)) if request.user.is_office else None,
         },
@@ -160,7 +160,8 @@ def start_run(request):
     )
     if running is not None:
         messages.warning(request, f"“{running.title}”尚未完成，请等它完成后再发起。")
-        return redirect(running)
+        # A job's page belongs to whoever started it (issue 19.1).
+        return redirect(running if running.owner_id == request.user.pk else "screening:queue")
     job = jobs.start_job(
         kind="screening",
         title=f"重新研判：{village.name if village else '全乡'}",

@@ -104,6 +104,9 @@ def live_worker(transactional_db, settings, _media_root):
     app.conf.task_always_eager = False
     app.control.purge()
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    # Everything the worker writes is kept, so tests can read its log (issue 19.6).
+    log_path = _media_root.parent / f"worker-{uuid.uuid4().hex[:8]}.log"
+    log_file = log_path.open("ab")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -125,6 +128,8 @@ def live_worker(transactional_db, settings, _media_root):
             "--without-heartbeat",
         ],
         env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -139,11 +144,14 @@ def live_worker(transactional_db, settings, _media_root):
     class Worker:
         process = proc
         environment = env
+        log = log_path
 
         @staticmethod
         def restart():
             """Start a fresh worker (after a test killed the first)."""
-            Worker.process = subprocess.Popen(Worker.process.args, env=env)
+            Worker.process = subprocess.Popen(
+                Worker.process.args, env=env, stdout=log_file, stderr=subprocess.STDOUT
+            )
             end = time.monotonic() + 60
             while time.monotonic() < end and not app.control.ping(timeout=1.0):
                 pass
@@ -157,6 +165,7 @@ def live_worker(transactional_db, settings, _media_root):
                 p.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 p.kill()
+    log_file.close()
     app.control.purge()
 
 

@@ -128,7 +128,9 @@ def record_security(
     ip = None
     request = request if request is not None else current_request.get()
     if request is not None:
-        ip = request.META.get("REMOTE_ADDR")
+        from .login_guard import client_ip
+
+        ip = client_ip(request)
         if actor is None and getattr(request, "user", None) is not None:
             actor = request.user
     return AuditEvent.objects.create(

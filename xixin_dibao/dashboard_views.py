@@ -29,6 +29,7 @@ from . import bulletin, charts, clock, dashboard, dashboard_lists
 from .audit import record_security
 from .dashboard_tables import all_tables, days_left, ratio, stages, workbook_bytes
 from .models import AuditEvent, CoverageHistory
+from .params import id_param
 
 PAGE_SIZE = 50
 HISTORY_DAYS = 120
@@ -46,8 +47,8 @@ def _campaigns_for(user):
 def _campaign_for(request) -> Campaign | None:
     """The campaign shown: ?campaign=<id> among the user's, else the first of them."""
     qs = _campaigns_for(request.user)
-    chosen = request.GET.get("campaign", "")
-    if chosen.isdigit():
+    chosen = id_param(request.GET.get("campaign"))
+    if chosen:
         return qs.filter(pk=chosen).first()
     return qs.first()
 
@@ -200,9 +201,10 @@ def dashboard_households(request, campaign):
         ids = list(ids)
     qs = Household.objects.for_user(request.user).filter(pk__in=ids)
     village = None
-    if request.GET.get("village", "").isdigit():
-        village = Village.objects.filter(pk=request.GET["village"]).first()
-        qs = qs.filter(village_id=request.GET["village"])
+    village_id = id_param(request.GET.get("village"))
+    if village_id:
+        village = Village.objects.filter(pk=village_id).first()
+        qs = qs.filter(village_id=village_id)
     page = Paginator(
         qs.select_related("village", "group").order_by("village__code", "code"), PAGE_SIZE
     ).get_page(request.GET.get("page"))

@@ -34,3 +34,22 @@ class MaskingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_text(super().format(record))
+
+
+def _gunicorn_logger_base():
+    try:
+        from gunicorn.glogging import Logger
+    except ImportError:  # gunicorn is only needed where it serves the app
+        return object
+    return Logger
+
+
+class MaskingGunicornLogger(_gunicorn_logger_base()):
+    """gunicorn's logger with the masking filter on its access and error logs."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            log.addFilter(MaskPersonalDataFilter())
+            for handler in log.handlers:
+                handler.addFilter(MaskPersonalDataFilter())

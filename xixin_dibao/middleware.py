@@ -11,10 +11,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from .audit import record_security
 from .models import AuditEvent
@@ -105,3 +107,62 @@ class PasswordExpiryMiddleware:
                 messages.warning(request, f"密码已超过 {days} 天未修改，请先修改密码。")
                 return redirect("password_change")
         return self.get_response(request)
+
+
+# The only pages a 领导小组 account may open: the dashboard, the 通报 and aggregate exports
+# (issue 19.7). Everything else, every household page, dossier, scan, roster and per-household
+# export, answers 403 before its view runs.
+LEADERSHIP_VIEWS = frozenset(
+    {
+        "home",
+        "login",
+        "logout",
+        "password_change",
+        "password_change_done",
+        "job_detail",
+        "job_download",
+        "dashboard",
+        "dashboard_export",
+        "dashboard_bulletin",
+        "dashboard_bulletin_pdf",
+        "verification:bulletin_detail",
+    }
+)
+
+
+class LeadershipAggregatesOnlyMiddleware:
+    """Leadership sees aggregates only: any view outside LEADERSHIP_VIEWS is refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_leadership:
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in LEADERSHIP_VIEWS:
+            return None
+        raise PermissionDenied("领导小组账户只查看进度看板、通报和统计表，不查看家庭信息。")
+
+
+class NoStoreMiddleware:
+    """No page or file with personal data is kept by a browser or proxy cache (issue 19.11).
+
+    Every response to a signed-in user, and the login page, gets Cache-Control: no-store.
+    Static files are served by WhiteNoise before this runs and stay cacheable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path == reverse("login"):
+            add_never_cache_headers(response)
+            response["Cache-Control"] = "no-store, no-cache, must-revalidate, private, max-age=0"
+        return response

@@ -1,5 +1,7 @@
 """Project-wide records: users and their roles, the audit trail, background jobs."""
 
+import uuid
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -218,6 +220,8 @@ class Job(models.Model):
         DONE = "done", "已完成"
         FAILED = "failed", "失败"
 
+    # Pages and downloads are addressed by this random token, never by the sequential id.
+    token = models.UUIDField("访问令牌", default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField("类型", max_length=40)
     title = models.CharField("名称", max_length=200)
     owner = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT)
@@ -244,7 +248,15 @@ class Job(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("job_detail", args=[self.pk])
+        return reverse("job_detail", args=[self.token])
+
+    def get_download_url(self):
+        return reverse("job_download", args=[self.token])
+
+    @property
+    def holds_full_ids(self) -> bool:
+        """The result file carries unmasked ID numbers (downloading it is a reveal)."""
+        return bool(self.params.get("reveal"))
 
     @property
     def percent(self) -> int:
@@ -297,3 +309,21 @@ class CoverageHistory(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.dibao_households}户{self.dibao_persons}人"
+
+
+class PasswordHistory(models.Model):
+    """A user's earlier password hashes, so a new password cannot repeat the last few (等保)."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", related_name="password_history", on_delete=models.CASCADE
+    )
+    password = models.CharField("密码哈希", max_length=128)
+    created_at = models.DateTimeField("设置时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -26,14 +26,30 @@ def envdate(name: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def install_secret_key(path: Path) -> str:
+    """This installation's own key: made once under var/ with mode 0600, never committed."""
+    import secrets
+
+    path.parent.mkdir(exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
 DEBUG = envbool("DEBUG", "False")
 SECURE_PRODUCTION = envbool("SECURE_PRODUCTION", "False")
-# Production (SECURE_PRODUCTION=1) must set SECRET_KEY; a local run uses a development key.
+# Production (SECURE_PRODUCTION=1) must set SECRET_KEY; elsewhere each install makes its own.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if SECURE_PRODUCTION:
         raise RuntimeError("生产环境必须设置 SECRET_KEY 环境变量")
-    SECRET_KEY = "dev-only-key-not-for-production-" + "x" * 20
+    SECRET_KEY = install_secret_key(
+        Path(os.environ.get("SECRET_KEY_FILE", str(BASE_DIR / "var" / "secret_key")))
+    )
 
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -73,7 +89,9 @@ MIDDLEWARE = [
     "xixin_dibao.otp.OTPRequiredMiddleware",
     "xixin_dibao.middleware.PasswordExpiryMiddleware",
     "xixin_dibao.roles.SeparationOfDutiesMiddleware",
+    "xixin_dibao.middleware.LeadershipAggregatesOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "xixin_dibao.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -157,11 +175,22 @@ AUTH_PASSWORD_VALIDATORS = [
         "NAME": "xixin_dibao.passwords.CharacterClassValidator",
         "OPTIONS": {"min_classes": PASSWORD_MIN_CLASSES},
     },
+    {
+        "NAME": "xixin_dibao.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"remember": envint("PASSWORD_HISTORY", "5")},
+    },
 ]
 
 # Login lockout (django-axes): 5 failures per username + IP, cool-off in minutes.
 AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "5")
-AXES_COOLOFF_TIME = envint("LOGIN_COOLOFF_MINUTES", "15") / 60
+LOGIN_COOLOFF_MINUTES = envint("LOGIN_COOLOFF_MINUTES", "15")
+AXES_COOLOFF_TIME = LOGIN_COOLOFF_MINUTES / 60
+# The client address: X-Forwarded-For is believed only from these proxies (the nginx in front).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+AXES_CLIENT_IP_CALLABLE = "xixin_dibao.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "xixin_dibao.login_guard.lockout_response"
+# Progressive delay before the lockout: 1, 2, 4 … seconds after the 2nd, 3rd, 4th failure.
+LOGIN_DELAY_BASE_SECONDS = envint("LOGIN_DELAY_BASE_SECONDS", "1")
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
@@ -208,6 +237,9 @@ SCAN_MEMORY_MB = envint("SCAN_MEMORY_MB", "768")
 SCAN_TIMEOUT_SECONDS = envint("SCAN_TIMEOUT_SECONDS", "20")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The ID-number duplicate check answers at most this many requests a minute per user.
+ID_CHECK_PER_MINUTE = envint("ID_CHECK_PER_MINUTE", "30")
 
 # The app's idea of "today": pinned for demonstration and training (a banner shows it).
 APP_TODAY = envdate("APP_TODAY")
@@ -276,7 +308,10 @@ if SECURE_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "31536000")
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preload lists are hard to leave again: only when the operator asks for it (issue 19.11).
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+    if not SECURE_HSTS_PRELOAD:  # off on purpose, so `check --deploy` need not warn (W021)
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
@@ -302,6 +337,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # runserver's access log: through the masking handler, not Django's own (issue 19.6).
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -20,8 +20,8 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
-    path("jobs/<int:pk>/download/", views.job_download, name="job_download"),
+    path("jobs/<uuid:token>/", views.job_detail, name="job_detail"),
+    path("jobs/<uuid:token>/download/", views.job_download, name="job_download"),
     path("dashboard/", dashboard_views.dashboard_view, name="dashboard"),
     path("dashboard/refresh/", dashboard_views.dashboard_refresh, name="dashboard_refresh"),
     path(

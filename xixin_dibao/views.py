@@ -6,12 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from . import login_guard
 from .audit import record_security
 from .models import AuditEvent, Job, Role
 
@@ -21,7 +23,7 @@ START_PAGES = {
     Role.ADMIN: ["admin:index"],
     Role.SECURITY_ADMIN: ["admin:index"],
     Role.AUDIT_ADMIN: ["admin:index"],
-    Role.LEADERSHIP: ["dashboard", "households:list"],
+    Role.LEADERSHIP: ["dashboard"],
 }
 
 
@@ -39,6 +41,23 @@ def home(request):
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        username = request.POST.get("username", "")
+        ip = login_guard.client_ip(request)
+        wait = login_guard.seconds_to_wait(username, ip)
+        if wait:
+            form = self.get_form()
+            # Not validated: checking the password now would count as another attempt.
+            form._errors, form.cleaned_data = ErrorDict(), {}
+            form.add_error(None, f"登录失败次数较多，请 {wait} 秒后再试。")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        response = super().post(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            login_guard.clear(username, ip)
+        elif response.status_code == 200:
+            login_guard.note_failure(username, ip)
+        return response
 
 
 class LogoutView(auth_views.LogoutView):
@@ -70,16 +89,17 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-def _visible_job(request, pk) -> Job:
-    job = get_object_or_404(Job, pk=pk)
-    if job.owner_id != request.user.pk and not request.user.is_office:
-        raise Http404
+def _visible_job(request, token) -> Job:
+    """The job if the requesting user started it; 404 for everyone else (issue 19.1)."""
+    job = Job.objects.filter(token=token, owner=request.user).first()
+    if job is None:
+        raise Http404("任务不存在")
     return job
 
 
 @login_required
-def job_detail(request, pk):
-    job = _visible_job(request, pk)
+def job_detail(request, token):
+    job = _visible_job(request, token)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse(
             {
@@ -97,17 +117,18 @@ def job_detail(request, pk):
 
 
 @login_required
-def job_download(request, pk):
-    job = _visible_job(request, pk)
+def job_download(request, token):
+    job = _visible_job(request, token)
     if not job.result_file:
         raise Http404("结果文件不存在")
     path = (Path(settings.MEDIA_ROOT) / job.result_file).resolve()
     if not path.is_file() or Path(settings.MEDIA_ROOT).resolve() not in path.parents:
         raise Http404("结果文件不存在")
+    reveal = job.holds_full_ids
     record_security(
-        kind=AuditEvent.Kind.EXPORT,
+        kind=AuditEvent.Kind.REVEAL if reveal else AuditEvent.Kind.EXPORT,
         request=request,
-        summary=f"下载：{job.title}",
+        summary=f"下载：{job.title}{'（含完整身份证号）' if reveal else ''}",
         model="xixin_dibao.Job",
         object_id=job.pk,
     )

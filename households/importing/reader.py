@@ -6,6 +6,8 @@ counted while streaming (S-21).
 
 import zipfile
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
 
 from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
@@ -66,6 +68,8 @@ def open_workbook(fileobj):
         KeyError,
         ValueError,
         TypeError,
+        ParseError,
+        ExpatError,
     ) as exc:
         raise _unsafe(exc) from exc
 
@@ -126,7 +130,15 @@ def iter_rows(ws, spec: Sheet, positions: list, *, max_rows: int, progress=None)
                 progress(data_rows)
             n = len(row)
             yield number, [row[p] if p is not None and p < n else None for p in positions]
-    except (DefusedXmlException, zipfile.BadZipFile, KeyError, TypeError, ValueError) as exc:
+    except (
+        DefusedXmlException,
+        zipfile.BadZipFile,
+        KeyError,
+        TypeError,
+        ValueError,
+        ParseError,
+        ExpatError,
+    ) as exc:
         raise _unsafe(exc) from exc
 
 

@@ -4,12 +4,13 @@ Files get generated names under MEDIA_ROOT/imports/ (outside the web root); the 
 name never reaches the filesystem. The job deletes the file after commit or abort.
 """
 
-import os
 import re
 import uuid
 from pathlib import Path
 
 from django.conf import settings
+
+from xixin_dibao.diskwrite import atomic_file
 
 FOLDER = "imports"
 NAME_RE = re.compile(r"^imports/[0-9a-f]{32}\.xlsx$")
@@ -21,8 +22,7 @@ def save_upload(upload) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     relative = f"{FOLDER}/{uuid.uuid4().hex}.xlsx"
     path = Path(settings.MEDIA_ROOT) / relative
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
+    with atomic_file(path) as fh:  # a full disk raises DiskFullError and leaves no file
         upload.seek(0)
         for chunk in upload.chunks():
             fh.write(chunk)

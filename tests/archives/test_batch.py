@@ -199,9 +199,9 @@ def test_a_stalled_batch_can_be_resumed_from_the_archive_page(
         total=5,
         done=2,
     )
-    url = reverse("archives:batch_resume", args=[job.pk])
+    url = reverse("archives:batch_resume", args=[job.token])
     assert client_for(officer_b).post(url).status_code == 404  # not theirs
-    assert client_for(leader).post(url).status_code == 404
+    assert client_for(leader).post(url).status_code == 403  # leadership: aggregates only
     assert "继续生成" in client_for(officer_a).get(reverse("archives:index")).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):

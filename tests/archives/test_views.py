@@ -99,7 +99,7 @@ def test_other_village_and_read_only_users(client_for, officer_b, leader, househ
     )
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.DENIED).exists()
     leader_client = client_for(leader)
-    assert leader_client.get(reverse("archives:household", args=[household.pk])).status_code == 200
+    assert leader_client.get(reverse("archives:household", args=[household.pk])).status_code == 403
     assert leader_client.post(reverse("archives:build", args=[household.pk])).status_code == 403
     assert (
         leader_client.post(

@@ -227,20 +227,53 @@ def test_village_officer_cannot_run_office_steps(client_for, world, village_b, n
     assert response.status_code in (403, 404), name
 
 
-LEADER_READS = [
-    "households:detail",
-    "archives:household",
-    "verification:case_detail",
-    "verification:notice_detail",
-    "verification:notice_print",
-    "verification:meeting_detail",
-]
+# Issue 19.7: leadership sees aggregates only. Every app URL outside LEADERSHIP_VIEWS answers
+# 403 to a 领导小组 account, whether or not it names an object; the list is walked from the
+# URL resolver, so a new page is covered the day it is added.
+OBJECTLESS_ARGS = {"archives:roster": ["dibao"]}
 
 
-@pytest.mark.parametrize("name", LEADER_READS)
-def test_leadership_can_read_every_village(client_for, leader, world, name):
-    spec = {**HOUSEHOLD_URLS, **OFFICE_ONLY_URLS}[name]
-    assert client_for(leader).get(url_for(name, spec, world)).status_code == 200, name
+def leader_url(name, world, job):
+    if name in ("job_detail", "job_download"):
+        return reverse(name, args=[job.token])
+    if name == "archives:batch_resume":
+        return reverse(name, args=[job.token])
+    spec = {**HOUSEHOLD_URLS, **OFFICE_ONLY_URLS}.get(name, "")
+    if spec:
+        return url_for(name, spec, world)
+    return reverse(name, args=OBJECTLESS_ARGS.get(name, []))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, _ in app_url_names()))
+def test_leadership_sees_aggregates_only(client_for, leader, world, name):
+    from xixin_dibao.middleware import LEADERSHIP_VIEWS
+    from xixin_dibao.models import AuditEvent, Job
+
+    job = Job.objects.create(kind="dossier_batch", title="档案包", owner=leader)
+    url = leader_url(name, world, job)
+    response = client_for(leader).get(url)
+    if name in LEADERSHIP_VIEWS:
+        assert response.status_code in (200, 302, 404, 405), (url, response.status_code)
+    else:
+        assert response.status_code == 403, (url, response.status_code)
+        assert AuditEvent.objects.filter(kind="denied", actor=leader).exists()
+
+
+@pytest.mark.parametrize(
+    "name", ["dashboard", "dashboard_bulletin", "dashboard_export", "dashboard_bulletin_pdf"]
+)
+def test_leadership_opens_the_dashboard_bulletin_and_aggregate_exports(
+    client_for, leader, world, name
+):
+    assert client_for(leader).get(reverse(name)).status_code == 200, name
+
+
+def test_leadership_reads_no_household_rows_even_through_a_query(leader, world):
+    """Defence in depth: the one scoping rule gives leadership no household at all."""
+    from households.models import Household
+
+    assert Household.objects.exists()
+    assert not Household.objects.for_user(leader).exists()
 
 
 def test_officer_cannot_force_a_state_or_decision_by_post(client_for, world, village_b):

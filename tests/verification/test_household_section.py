@@ -53,11 +53,10 @@ def test_officer_is_told_to_ask_the_office(client_for, campaign, village_a, offi
     assert f'action="{SYNC}"' not in page
 
 
-def test_leadership_sees_the_state_without_a_sync_button(client_for, campaign, village_a, leader):
+def test_leadership_does_not_open_household_pages(client_for, campaign, village_a, leader):
     household, _ = household_with_members(village_a)
     screening_result(household, campaign, outcome="dibao")
-    page = household_page(client_for(leader), household)
-    assert NOT_OPENED in page and f'action="{SYNC}"' not in page
+    assert client_for(leader).get(household.get_absolute_url()).status_code == 403
 
 
 def test_current_recipient_and_lookback_without_case_are_in_scope(

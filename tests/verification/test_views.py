@@ -516,7 +516,8 @@ def test_leadership_gets_403_on_every_post(
     assert Case.objects.get(pk=case.pk).version == 1
 
 
-def test_leadership_can_read(client_for, campaign, village_a, leader):
+def test_leadership_reads_no_case_pages(client_for, campaign, village_a, leader):
+    """Issue 19.7: leadership sees aggregates only (the dashboard and the 通报)."""
     case = make_case(village_a, campaign)
     meeting = MeetingFactory(campaign=campaign)
     for target in (
@@ -528,9 +529,7 @@ def test_leadership_can_read(client_for, campaign, village_a, leader):
         url("notification_list"),
         url("objection_list"),
     ):
-        assert client_for(leader).get(target).status_code == 200, target
-    page = client_for(leader).get(url("case_detail", case.pk)).content.decode()
-    assert "case_transition" not in page and "办理</h2>" not in page
+        assert client_for(leader).get(target).status_code == 403, target
 
 
 def test_officer_cannot_open_meetings_or_decide(client_for, campaign, village_a, officer_a):

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -15,6 +15,7 @@ from households.views import get_visible_household
 from xixin_dibao import clock
 from xixin_dibao.audit import record_security
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.params import id_param
 
 from .. import datamatch_format, scans, services, states
 from ..forms import DataMatchFormSet, DataMatchImportForm, HomeVisitForm, TransitionForm
@@ -36,11 +37,9 @@ def filter_cases(qs, params):
     q = (params.get("q") or "").replace("\x00", "").strip()
     if q:
         qs = qs.filter(Q(household__head_name__contains=q) | Q(household__code__icontains=q))
-    village = params.get("village") or ""
-    if village:
-        if not village.isdigit() or len(village) > 12:
-            return qs.none()
-        qs = qs.filter(household__village_id=int(village))
+    if params.get("village"):  # an edited URL's text or huge number matches nothing (19.12)
+        village = id_param(params["village"])
+        qs = qs.filter(household__village_id=village) if village else qs.none()
     for name, field in (("state", "state"), ("source", "source")):
         if params.get(name):
             qs = qs.filter(**{field: params[name][:40]})
@@ -211,6 +210,11 @@ def data_match_entry(request, pk):
         initial.append(row)
     formset = DataMatchFormSet(request.POST or None, initial=initial, prefix="rows")
     version = request.POST.get("version") if request.method == "POST" else case.version
+    if request.method == "POST" and not str(version or "").isdigit():
+        # Without the version it was based on, the entry could overwrite another change (19.12).
+        return HttpResponseBadRequest(
+            "缺少或无效的版本号（version），未保存。请刷新页面后重新录入。"
+        )
     if request.method == "POST" and formset.is_valid():
         by_id = {m.pk: m for m in members}
         rows = [
@@ -223,7 +227,7 @@ def data_match_entry(request, pk):
                 case=case,
                 actor=request.user,
                 rows=rows,
-                expected_version=int(version) if str(version).isdigit() else None,
+                expected_version=int(version),
             )
         except CaseError as exc:
             messages.error(request, "未保存：" + exc.message)
@@ -251,6 +255,7 @@ def data_match_import(request):
     campaign = current_campaign(request.user)
     form = DataMatchImportForm(request.POST or None, request.FILES or None)
     errors = []
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
     if request.method == "POST" and form.is_valid():
         try:
             summary = services.import_data_match(
@@ -262,6 +267,7 @@ def data_match_import(request):
         except CaseError as exc:
             form.add_error("file", exc.message)
             messages.error(request, "未导入：" + exc.message)
+            status = 400  # a fake or unreadable workbook is a bad request (issue 19.12)
         else:
             messages.success(
                 request,
@@ -272,6 +278,7 @@ def data_match_import(request):
         request,
         "verification/data_match_import.html",
         {"form": form, "errors": errors, "columns": datamatch_format.COLUMNS, "campaign": campaign},
+        status=status,
     )
 
 

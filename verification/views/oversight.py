@@ -53,6 +53,8 @@ def bulletin_detail(request):
     bulletin = Bulletin.objects.filter(campaign=current_campaign(request.user)).first()
     if bulletin is None:
         messages.info(request, "摸排截止日过后，系统自动生成通报草稿。")
+        if request.user.is_leadership:  # the deadlines page lists households
+            return redirect("dashboard_bulletin")
         return redirect("verification:notification_list")
     form = BulletinForm(
         request.POST or None, initial={"title": bulletin.title, "body": bulletin.body}

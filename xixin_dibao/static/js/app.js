@@ -49,7 +49,7 @@
         var body = new URLSearchParams({ id_number: v, exclude_household: input.dataset.household || "" });
         fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf() } })
           .then(function (r) { return r.json(); })
-          .then(function (d) { if (d.duplicate) note.textContent = d.message; })
+          .then(function (d) { if (d.duplicate || d.valid === false && d.message) note.textContent = d.message; })
           .catch(function () {});
       });
     });
