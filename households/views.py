@@ -101,7 +101,7 @@ def remember_search(request, text: str) -> str:
 
 def filter_households(qs, params):
     """Apply the list filters: search, village, group, priority group, assistance status."""
-    q = (params.get("q") or "").strip()
+    q = (params.get("q") or "").replace("\x00", "").strip()
     if q:
         member_match = Member.objects.filter(household=OuterRef("pk")).filter(
             Q(name__contains=q) | Q(id_number=idnumber.normalize(q))

@@ -59,4 +59,5 @@ def test_office_records_a_single_person_dibao_and_the_family_is_flagged(
     assert "向小龙" in section and "低保（单人户）" in section
     # Re-screened on save: the family must now be 低保边缘 (the 单人户 rule), with the member's date.
     body = page.content()
-    assert "按“单人户”纳入低保，其家庭须全部纳入低保边缘" in body
+    assert "向小龙于 2022-03-01 按“单人户”纳入低保" in body  # the member's own date
+    assert "其家庭须全部纳入低保边缘" in body

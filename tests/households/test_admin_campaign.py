@@ -57,9 +57,9 @@ def test_finished_job_button_names_the_file(client_for, office_user):
         result_file="jobs/x.xlsx",
         result_name="家庭台账.xlsx",
     )
-    body = client_for(office_user).get(reverse("job_detail", args=[job.pk])).content.decode()
+    body = client_for(office_user).get(job.get_absolute_url()).content.decode()
     assert "下载<span" in body and "：家庭台账.xlsx" in body and "（）" not in body
     data = client_for(office_user).get(
-        reverse("job_detail", args=[job.pk]), headers={"Accept": "application/json"}
+        job.get_absolute_url(), headers={"Accept": "application/json"}
     )
     assert data.json()["result_name"] == "家庭台账.xlsx"

@@ -58,7 +58,9 @@ class Browser:
 
 @pytest.fixture
 def web_server(live_worker, tmp_path):
-    env = dict(live_worker.environment, EXPORT_INLINE_MAX_ROWS="0", LOG_LEVEL="INFO")
+    env = dict(
+        live_worker.environment, EXPORT_INLINE_MAX_ROWS="0", LOG_LEVEL="INFO", OTP_REQUIRED="0"
+    )
     port = free_port()
     plain_config = tmp_path / "plain_gunicorn.py"  # gunicorn's own logger, unmasked
     plain_config.write_text("")

@@ -64,7 +64,9 @@ def transition(
     fields = {"state": target.value, "version": F("version") + 1, "state_changed_at": now}
     if target not in states.UNVERIFIED_STATES:
         fields["overdue"] = False
-    updated = Case.objects.filter(pk=case.pk, state=from_state, version=expected).update(**fields)
+    updated = Case.all_objects.filter(pk=case.pk, state=from_state, version=expected).update(
+        **fields
+    )
     if not updated:
         raise conflict(case.pk)
     case.state, case.version, case.state_changed_at = target.value, expected + 1, now

@@ -85,7 +85,7 @@ def conflict(case_pk: int) -> ConflictError:
 def bump_version(case: Case, expected_version: int | None) -> None:
     """Claim the case for this write: UPDATE … SET version=version+1 WHERE version=expected."""
     expected = case.version if expected_version is None else expected_version
-    updated = Case.objects.filter(pk=case.pk, version=expected).update(version=F("version") + 1)
+    updated = Case.all_objects.filter(pk=case.pk, version=expected).update(version=F("version") + 1)
     if not updated:
         raise conflict(case.pk)
     case.version = expected + 1
