@@ -375,7 +375,7 @@ def test_director_verifies_a_case_runs_the_review_meeting_and_posts_the_notice(
     decide("冉光明", "纳入低保", "人均年收入2400元低于低保标准；比对车辆为三轮摩托车，入户核实属实")
     decide("谭秀英", "维持", "收入未发生变化，入户调查属实，维持低保")
     save()
-    assert "冉光明户：纳入低保，月保障金 762.00 元" in page.locator(".messages").inner_text()
+    assert "冉光明户：纳入低保，月保障金 762 元" in page.locator(".messages").inner_text()
     assert "谭秀英户：维持" in page.locator(".messages").inner_text()
     decision = ReviewDecision.objects.get(case=cases["冉光明"], is_current=True)
     assert decision.monthly_amount == Decimal("762.00") and decision.counted_members == 2
