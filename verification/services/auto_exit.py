@@ -8,14 +8,12 @@ has passed; a wrong exit is undone with a written, audited reason while the camp
 from django.db import transaction
 
 from xixin_dibao import clock
-from xixin_dibao.audit import record_change, snapshot
-from xixin_dibao.models import AuditEvent
 
 from ..models import Case, Refusal
 from ..states import State
-from .cases import transition
 from .common import CaseError, require_case_writer, require_office
 from .guards import exit_blocked, reversal_blocked
+from .refusals import record_and_move
 
 MIN_REASON = 10
 
@@ -46,26 +44,16 @@ def confirm_auto_exit(
         raise CaseError(
             "请勾选确认：该户无特殊情况，告知期限届满仍拒不配合核查。", field="confirmed"
         )
-    refusal = case.refusal
-    before = snapshot(refusal)
-    refusal.exit_reason, refusal.exit_by, refusal.exit_at = reason, actor, clock.now()
-    refusal.save(update_fields=["exit_reason", "exit_by", "exit_at"])
-    record_change(
-        actor=actor,
-        kind=AuditEvent.Kind.UPDATE,
-        obj=refusal,
-        before=before,
-        after=snapshot(refusal),
-        summary=f"确认视为自动退出：{case.household.head_name}户",
-    )
-    transition(
+    return record_and_move(
         case=case,
-        to_state=State.AUTO_EXIT,
         actor=actor,
-        reason=f"确认视为自动退出：{reason}"[:500],
+        fields={"exit_reason": reason, "exit_by": actor, "exit_at": clock.now()},
+        summary="确认视为自动退出",
+        history="确认视为自动退出",
+        to_state=State.AUTO_EXIT,
+        reason=reason,
         expected_version=expected_version,
     )
-    return refusal
 
 
 @transaction.atomic
@@ -81,24 +69,13 @@ def reverse_auto_exit(
     if message:
         raise CaseError(message)
     reason = _reason(reason, "撤销自动退出")
-    refusal = case.refusal
-    before = snapshot(refusal)
-    refusal.reversal_reason, refusal.reversed_by = reason, actor
-    refusal.reversed_at = clock.now()
-    refusal.save(update_fields=["reversal_reason", "reversed_by", "reversed_at"])
-    record_change(
-        actor=actor,
-        kind=AuditEvent.Kind.UPDATE,
-        obj=refusal,
-        before=before,
-        after=snapshot(refusal),
-        summary=f"撤销自动退出：{case.household.head_name}户",
-    )
-    transition(
+    return record_and_move(
         case=case,
-        to_state=State.PENDING_VERIFICATION,
         actor=actor,
-        reason=f"撤销自动退出：{reason}"[:500],
+        fields={"reversal_reason": reason, "reversed_by": actor, "reversed_at": clock.now()},
+        summary="撤销自动退出",
+        history="撤销自动退出",
+        to_state=State.PENDING_VERIFICATION,
+        reason=reason,
         expected_version=expected_version,
     )
-    return refusal

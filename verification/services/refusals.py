@@ -225,23 +225,48 @@ def record_exception(
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON:
         raise CaseError(f"请详细说明特殊情况及理由（至少{MIN_REASON}个字）。", field="reason")
+    return record_and_move(
+        case=case,
+        actor=actor,
+        fields={"exception_reason": reason, "exception_by": actor, "exception_at": clock.now()},
+        summary="认定特殊情况（不视为自动退出）",
+        history="特殊情况",
+        to_state=State.PENDING_VERIFICATION,
+        reason=reason,
+        expected_version=expected_version,
+    )
+
+
+def record_and_move(
+    *,
+    case: Case,
+    actor,
+    fields: dict,
+    summary: str,
+    history: str,
+    to_state: State,
+    reason: str,
+    expected_version: int | None,
+) -> Refusal:
+    """Write `fields` on the case's refusal record, audit it, then move the case to `to_state`."""
+    refusal = case.refusal
     before = snapshot(refusal)
-    refusal.exception_reason, refusal.exception_by = reason, actor
-    refusal.exception_at = clock.now()
-    refusal.save(update_fields=["exception_reason", "exception_by", "exception_at"])
+    for name, value in fields.items():
+        setattr(refusal, name, value)
+    refusal.save(update_fields=list(fields))
     record_change(
         actor=actor,
         kind=AuditEvent.Kind.UPDATE,
         obj=refusal,
         before=before,
         after=snapshot(refusal),
-        summary=f"认定特殊情况（不视为自动退出）：{case.household.head_name}户",
+        summary=f"{summary}：{case.household.head_name}户",
     )
     transition(
         case=case,
-        to_state=State.PENDING_VERIFICATION,
+        to_state=to_state,
         actor=actor,
-        reason=f"特殊情况：{reason}"[:500],
+        reason=f"{history}：{reason}"[:500],
         expected_version=expected_version,
     )
     return refusal
