@@ -80,6 +80,23 @@ def test_backup_is_encrypted_0600_and_restores_every_table_with_files(
     assert scan.read_bytes() == b"%PDF-1.4 test scan"
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("microsecond", [456, 123456, 0])
+def test_timestamps_restore_to_the_microsecond(tmp_path, backup_key, microsecond):
+    """Django's JSON cut 12:00:00.000456 to ".000": restored as 12:00:00, the checksum failed."""
+    import datetime
+
+    household = HouseholdFactory()
+    stamp = datetime.datetime(2022, 11, 10, 9, 30, 0, microsecond, tzinfo=datetime.UTC)
+    Household.objects.filter(pk=household.pk).update(created_at=stamp, survey_completed_at=stamp)
+    archive = tmp_path / "ts.xdb"
+    call_command("backup", out=str(archive))
+    _flush()
+    call_command("restore", str(archive))
+    restored = Household.objects.get(pk=household.pk)
+    assert restored.created_at == stamp and restored.survey_completed_at == stamp
+
+
 @pytest.mark.django_db
 def test_every_table_is_backed_up_or_rebuilt_by_migrate():
     tables = set(connection.introspection.table_names())
