@@ -11,15 +11,14 @@ import csv
 import io
 import logging
 import os
-import uuid
 import zipfile
 from pathlib import Path
 
 from households.models import Household
 from households.xlsx_cells import safe_cell_value
+from xixin_dibao.diskwrite import atomic_file
 
 from .files import (
-    TEMP_SUFFIX,
     atomic_copy,
     household_file_stem,
     media_path,
@@ -119,13 +118,12 @@ def complete_folder(households, out_dir: Path, *, actor) -> list[str]:
 
 def write_zip(households, out_dir: Path, zip_path: Path) -> int:
     """Write the ZIP of the folder's PDFs (by village) and a manifest, atomically; return count."""
-    temp = zip_path.parent / f".{zip_path.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
     manifest = io.StringIO()
     writer = csv.writer(manifest)
     writer.writerow(["村", "户编号", "户主", "文件", "SHA-256"])
     count = 0
-    try:
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_STORED) as archive:
+    with atomic_file(zip_path) as handle:  # whole ZIP or none; a full disk says so in Chinese
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED) as archive:
             for household in households.select_related("village"):
                 source = out_dir / pdf_name(household)
                 if not source.is_file():
@@ -144,9 +142,4 @@ def write_zip(households, out_dir: Path, zip_path: Path) -> int:
                 )
                 count += 1
             archive.writestr(MANIFEST_NAME, "\ufeff" + manifest.getvalue())
-        with temp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(temp, zip_path)
-    finally:
-        temp.unlink(missing_ok=True)
     return count

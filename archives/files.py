@@ -1,14 +1,15 @@
 """File helpers for dossiers: atomic writes, checksums, names derived only from our own data."""
 
 import hashlib
-import os
 import re
-import uuid
 from pathlib import Path
 
 from django.conf import settings
 
-TEMP_SUFFIX = ".tmp"
+from xixin_dibao.diskwrite import TEMP_SUFFIX, atomic_write
+
+__all__ = ["TEMP_SUFFIX", "atomic_write"]  # dossiers write through the one atomic writer
+
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
 
@@ -35,20 +36,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.parent / f".{path.name}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
-    try:
-        with temp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)  # atomic within one folder
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def atomic_copy(source: Path, target: Path) -> None:

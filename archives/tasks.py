@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 
 from households.models import Household
 from xixin_dibao import clock
+from xixin_dibao.diskwrite import DISK_FULL_MESSAGE
 from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
 from xixin_dibao.models import Job
 
@@ -96,6 +97,11 @@ def finish_dossier_batch(job_id: int) -> None:
         households = _households(job)
         out = batch_dir(job)
         missing = complete_folder(households, out, actor=job.owner)
+        if any(DISK_FULL_MESSAGE in line for line in missing):  # no ZIP of a half batch
+            fail_job(
+                job, f"生成档案包失败：{DISK_FULL_MESSAGE}已生成的档案保留，清理后重试即可续做。"
+            )
+            return
         stem = job.title.removesuffix("PDF档案包")
         zip_path = result_path(job, "dossiers.zip")
         count = write_zip(households, out, zip_path)

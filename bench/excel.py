@@ -81,7 +81,7 @@ def write_import_file(path: Path, *, member_rows: int, seed: int = 7) -> dict:
 
 
 def _write_household(sheets, counts, hh: dict, village: str, group: int, serial: int) -> int:
-    code = f"IMP{serial:07d}"
+    code = f"{village}-IMP{serial:07d}"  # a new code starts with its village's code (19.8)
     names = [m["name"] for m in hh["members"]]
     unique = {n for n in names if names.count(n) == 1}
     household = {

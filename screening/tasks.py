@@ -59,6 +59,7 @@ def export_queue(job_id: int) -> None:
 def _export_queue(job) -> None:
     from households.models import Campaign
     from xixin_dibao.audit import record_security
+    from xixin_dibao.diskwrite import DiskFullError, atomic_file
     from xixin_dibao.jobs import fail_job, finish_job, result_path, set_progress
     from xixin_dibao.models import AuditEvent
 
@@ -73,7 +74,11 @@ def _export_queue(job) -> None:
         results = order_queue(filter_queue(base, data), data.get("sort", ""))
         set_progress(job, done=0, total=results.count(), message="正在导出……")
         path = result_path(job, "screening_queue.xlsx")
-        rows = write_queue(results, path, title=job.params.get("title", "研判队列"))
+        with atomic_file(path) as handle:  # whole file or none (a full disk: Chinese message)
+            rows = write_queue(results, handle, title=job.params.get("title", "研判队列"))
+    except DiskFullError as exc:  # expected, said in Chinese; nothing to retry or trace
+        fail_job(job, f"导出失败：{exc}")
+        return
     except Exception as exc:
         fail_job(job, f"导出失败：{exc}")
         raise

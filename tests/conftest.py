@@ -196,3 +196,40 @@ def no_id_numbers_in_logs():
         handler.setStream(stream)
     leaked = [line for line in buffer.getvalue().splitlines() if ID_NUMBER.search(line)]
     assert not leaked, f"日志中出现完整身份证号：{leaked[:3]}"
+
+
+class _FullDisk:
+    """A file handle that takes `room` bytes and then fails as a full disk does."""
+
+    def __init__(self, real, room):
+        self.real, self.room = real, room
+
+    def write(self, data):
+        import errno
+
+        if len(data) > self.room:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        self.room -= len(data)
+        return self.real.write(data)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.real.close()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Files written by the app's writer hit ENOSPC after 1 KB (as a nearly full disk would)."""
+    import os
+    import types
+
+    from xixin_dibao import diskwrite
+
+    fake_os = types.SimpleNamespace(**vars(os))
+    fake_os.fdopen = lambda *a, **k: _FullDisk(os.fdopen(*a, **k), 1024)
+    monkeypatch.setattr(diskwrite, "os", fake_os)

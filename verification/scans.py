@@ -20,6 +20,8 @@ from django.http import FileResponse, Http404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from xixin_dibao.diskwrite import DiskFullError, atomic_write
+
 from . import scanguard
 
 logger = logging.getLogger(__name__)
@@ -128,10 +130,10 @@ def store_scan(uploaded_file, *, max_bytes: int | None = None) -> StoredScan:
     now = timezone.localtime()
     relative = Path("scans") / f"{now:%Y}" / f"{now:%m}" / f"{uuid.uuid4().hex}.{ext}"
     target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)
+    try:
+        atomic_write(target, data)  # whole file or none
+    except DiskFullError as exc:
+        raise ScanError(str(exc)) from exc
     return StoredScan(
         path=relative.as_posix(), pages=pages, content_type=content_type, size=len(data)
     )

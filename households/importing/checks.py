@@ -7,10 +7,11 @@ from collections import defaultdict
 
 from xixin_dibao import clock
 
+from ..forms import CODE_PREFIX_MESSAGE
 from ..models import Household, Member
 from ..register import Spell, application_errors, spell_errors
 from . import columns as C
-from .validate import CHUNK, Importer, chunks
+from .validate import BLANK_CODE_KEY, CHUNK, Importer, chunks
 
 S = C.MEMBERS
 NOT_FOUND_OR_FOREIGN = "户编号“{code}”已被其他村的家庭使用（或不在您管辖的范围内），请核对户编号。"
@@ -40,6 +41,16 @@ def _editable(imp: Importer, household: Household) -> bool:
     return household.village_id in imp.places.allowed
 
 
+def _code_fits_village(imp: Importer, hh) -> bool:
+    """A new household's own 户编号 must start with its village's code, as on the web form
+    (19.8): a code is how a household is found and filed, and a foreign prefix files it under
+    another village. Blank and temporary codes are numbered on import, so they always fit."""
+    if hh.code == BLANK_CODE_KEY.format(row=hh.row) or C.is_temporary_code(hh.code):
+        return True
+    code = imp.places.code_of.get(hh.village_id)
+    return code is None or hh.code.startswith(f"{code}-")
+
+
 def _check_households(imp: Importer) -> None:
     places = imp.places
     for hh in imp.households.values():
@@ -59,11 +70,20 @@ def _check_households(imp: Importer) -> None:
                 continue
             hh.village_id = ex.village_id
             hh.existing = ex
-        elif hh.village_id is None:
-            if places.own_village_id:
+        else:
+            village_refused = "village_refused" in hh.origin  # reported; the code is not checked
+            if hh.village_id is None and places.own_village_id:
                 hh.village_id = places.own_village_id
-            elif "village" not in hh.origin:
+            elif hh.village_id is None and "village" not in hh.origin:
                 imp.error(S, hh.row, "village", "新登记的家庭须填写村。")
+                continue
+            if (
+                hh.village_id is not None
+                and not village_refused
+                and not _code_fits_village(imp, hh)
+            ):
+                prefix = f"{places.code_of[hh.village_id]}-"
+                imp.error(S, hh.row, "code", CODE_PREFIX_MESSAGE.format(prefix=prefix))
                 continue
         if hh.group and hh.village_id:
             text, row = hh.group

@@ -42,6 +42,7 @@ class Places:
         self.allowed = allowed_village_ids(actor, villages)
         self.name_of = {v[0]: v[2] for v in villages}
         self.by_code = {v[1]: v[0] for v in villages}
+        self.code_of = {v[0]: v[1] for v in villages}
         self.by_name: dict[str, list[int]] = {}
         for vid, _code, name, _t in villages:
             self.by_name.setdefault(name, []).append(vid)

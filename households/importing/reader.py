@@ -15,6 +15,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from ..xlsx_guard import UnsafeUpload
+
+try:  # openpyxl parses with lxml when it is installed (python-docx brings it): its own errors
+    from lxml.etree import LxmlError
+except ImportError:  # pragma: no cover - lxml absent
+    LxmlError = ParseError
 from .columns import Sheet, normalize_header
 
 MAX_HEADER_COLUMNS = 200
@@ -70,6 +75,7 @@ def open_workbook(fileobj):
         TypeError,
         ParseError,
         ExpatError,
+        LxmlError,
     ) as exc:
         raise _unsafe(exc) from exc
 
@@ -138,6 +144,7 @@ def iter_rows(ws, spec: Sheet, positions: list, *, max_rows: int, progress=None)
         ValueError,
         ParseError,
         ExpatError,
+        LxmlError,
     ) as exc:
         raise _unsafe(exc) from exc
 

@@ -205,6 +205,7 @@ class Importer:
                 vid = self.places.village(village_text)
             except C.CellError as exc:
                 self.error(spec, number, "village", str(exc))
+                hh.origin.setdefault("village_refused", number)  # no second error for this cell
             else:
                 if hh.village_id is None:
                     hh.village_id, hh.origin["village"] = vid, number

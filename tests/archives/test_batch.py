@@ -101,7 +101,7 @@ def test_batch_resumes_after_a_crash_without_duplicates_or_corrupt_files(
     first, second, *rest = village_households
     # the worker got through two households, then died while writing the third and fourth
     tasks.build_dossier_chunk(job.pk, [first.pk, second.pk])
-    (folder / f".{rest[0].code}.pdf.0123abcd.tmp").write_bytes(b"%PDF-1.7 partial")
+    (folder / f".{rest[0].code}.pdf.0123abcd.partial").write_bytes(b"%PDF-1.7 partial")
     (folder / f"{rest[1].code}.pdf").write_bytes(b"%PDF-1.7 truncated by a non-atomic tool")
     before = {p.name: p.stat().st_mtime_ns for p in folder.glob("*.pdf")}
 
@@ -135,7 +135,7 @@ def test_build_dossiers_command_is_resumable(tmp_path, village_a, village_househ
     call_command("build_dossiers", "--village", village_a.code, "--out", str(out))
     assert_complete(out, village_households)
     stamp = (out / f"{village_households[0].code}.pdf").stat().st_mtime_ns
-    (out / f".{village_households[1].code}.pdf.dead.tmp").write_bytes(b"partial")
+    (out / f".{village_households[1].code}.pdf.dead.partial").write_bytes(b"partial")
     (out / f"{village_households[1].code}.pdf").unlink()
 
     call_command("build_dossiers", "--village", village_a.code, "--out", str(out))
@@ -211,3 +211,18 @@ def test_a_stalled_batch_can_be_resumed_from_the_archive_page(
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.result_file
     assert_complete(tasks.batch_dir(job), village_households)
+
+
+def test_a_full_disk_fails_the_batch_in_chinese_and_leaves_no_partial_file(
+    client_for, officer_a, village_a, village_households, settings, full_disk,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(officer_a).post(reverse("archives:batch_create"), {"village": village_a.pk})
+    job = Job.objects.get(kind="dossier_batch")
+    assert job.status == Job.Status.FAILED and "磁盘空间不足" in job.message, job.message
+    assert not job.result_file
+    written = [p for p in settings.MEDIA_ROOT.rglob("*") if p.is_file()]
+    assert not [p for p in written if p.name.endswith((".partial", ".zip"))], written
+    for pdf in (p for p in written if p.suffix == ".pdf"):
+        assert PdfReader(pdf).pages  # any PDF there is whole

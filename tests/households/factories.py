@@ -74,11 +74,16 @@ def replace_parts(data: bytes, replacements: dict[str, bytes], extra: dict | Non
     return out.getvalue()
 
 
+# The codes of tests/conftest.py's village_a and village_b: a new household's code starts with
+# its village's code (issue 19.8).
+VILLAGE_CODES = {"保合村": "500240214201", "万寿村": "500240214202"}
+
+
 def household_rows(n_households: int, *, village: str = "保合村", start: int = 0) -> list[dict]:
-    """3 members per household: head, spouse, child; codes B00000…"""
+    """3 members per household: head, spouse, child; codes <village code>-B00000…"""
     rows = []
     for h in range(start, start + n_households):
-        code = f"B{h:05d}"
+        code = f"{VILLAGE_CODES[village]}-B{h:05d}"
         rows.append(
             member(code, f"户主{h}", id_for(h * 3), "户主", 村=village, 住址=f"{village}{h}号")
         )

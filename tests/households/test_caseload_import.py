@@ -36,14 +36,14 @@ def record(code, name, kind="低保（整户）", start="2019-04-01", **extra) -
 def family_sheets() -> dict:
     return {
         "家庭成员": [
-            member("H1", "张三", id_for(1), "户主", 村="保合村"),
-            member("H1", "李四", id_for(2), "妻子"),
+            member("500240214201-H1", "张三", id_for(1), "户主", 村="保合村"),
+            member("500240214201-H1", "李四", id_for(2), "妻子"),
         ],
         "救助记录": [
-            record("H1", "张三", 月保障金=420, 保障人数=2),
-            record("H1", "李四", 月保障金=420, 保障人数=2),
+            record("500240214201-H1", "张三", 月保障金=420, 保障人数=2),
+            record("500240214201-H1", "李四", 月保障金=420, 保障人数=2),
             record(
-                "H1",
+                "500240214201-H1",
                 "张三",
                 "低保边缘",
                 "2017-01-01",
@@ -54,7 +54,7 @@ def family_sheets() -> dict:
         ],
         "申请记录": [
             {
-                "户编号": "H1",
+                "户编号": "500240214201-H1",
                 "申请类别": "低保边缘",
                 "申请日期": "2022-02-01",
                 "结果": "未通过",
@@ -68,7 +68,7 @@ def family_sheets() -> dict:
 def test_register_sheets_import_once_and_a_second_run_changes_nothing(office_user, village_a):
     first = run(office_user, family_sheets())
     assert first.ok, [str(e) for e in first.errors]
-    household = Household.objects.get(code="H1")
+    household = Household.objects.get(code="500240214201-H1")
     assert household.assistance_now == ",dibao,"
     records = AssistanceRecord.objects.filter(member__household=household)
     assert records.count() == 3 and set(records.values_list("source", flat=True)) == {"import"}
@@ -83,8 +83,10 @@ def test_register_sheets_import_once_and_a_second_run_changes_nothing(office_use
 
 def test_register_errors_name_sheet_row_and_column_and_nothing_is_written(office_user, village_a):
     sheets = family_sheets()
-    sheets["救助记录"].append(record("H1", "李四", "特困", "2020-01-01"))  # overlaps 低保
-    sheets["救助记录"].append(record("H1", "张三", 起始日期="2023-01-01"))
+    sheets["救助记录"].append(
+        record("500240214201-H1", "李四", "特困", "2020-01-01")
+    )  # overlaps 低保
+    sheets["救助记录"].append(record("500240214201-H1", "张三", 起始日期="2023-01-01"))
     sheets["申请记录"][0]["原因"] = None
     result = run(office_user, sheets)
     assert not result.ok and not Household.objects.exists()
@@ -98,7 +100,11 @@ def test_register_sheets_alone_update_registered_households(office_user, village
     assert run(office_user, {"家庭成员": family_sheets()["家庭成员"]}).ok
     result = run(
         office_user,
-        {"救助记录": [record("H1", "李四", "低保（单人户）", 单人户依据="一级肢体残疾")]},
+        {
+            "救助记录": [
+                record("500240214201-H1", "李四", "低保（单人户）", 单人户依据="一级肢体残疾")
+            ]
+        },
     )
     assert result.ok, [str(e) for e in result.errors]
     assert Member.objects.get(name="李四").assistance.get().kind == "dibao_single"

@@ -46,7 +46,7 @@ def test_import_creates_households_members_incomes_with_audit(officer_a, village
         {
             "家庭成员": [
                 member(
-                    "H1",
+                    "500240214201-H1",
                     "张三",
                     head,
                     "户主",
@@ -56,21 +56,34 @@ def test_import_creates_households_members_incomes_with_audit(officer_a, village
                     户籍类型="农业户口",
                 ),
                 member(
-                    "H1", "李四", id_for(2), "妻子", 残疾类别="肢体", 残疾等级="二级", 重病="是"
+                    "500240214201-H1",
+                    "李四",
+                    id_for(2),
+                    "妻子",
+                    残疾类别="肢体",
+                    残疾等级="二级",
+                    重病="是",
                 ),
-                member("H1", "张小", None, "儿子", 无身份证号原因="新生儿未办理"),
+                member("500240214201-H1", "张小", None, "儿子", 无身份证号原因="新生儿未办理"),
             ],
             "收入": [
-                income("H1", 6000, 成员姓名="张三"),
-                income("H1", "1,200", "赡养/抚养/扶养费", 月数=6, 来源="信息比对"),
+                income("500240214201-H1", 6000, 成员姓名="张三"),
+                income("500240214201-H1", "1,200", "赡养/抚养/扶养费", 月数=6, 来源="信息比对"),
             ],
-            "财产": [{"户编号": "H1", "财产类型": "车辆/船舶", "车辆类型": "摩托车", "金额": 3000}],
-            "刚性支出": [{"户编号": "H1", "支出类型": "医疗自付", "金额": 8600.5}],
+            "财产": [
+                {
+                    "户编号": "500240214201-H1",
+                    "财产类型": "车辆/船舶",
+                    "车辆类型": "摩托车",
+                    "金额": 3000,
+                }
+            ],
+            "刚性支出": [{"户编号": "500240214201-H1", "支出类型": "医疗自付", "金额": 8600.5}],
         },
         filename="保合村.xlsx",
     )
     assert result.ok, [str(e) for e in result.errors]
-    household = Household.objects.get(code="H1")
+    household = Household.objects.get(code="500240214201-H1")
     assert household.village == village_a and household.group == groups_a[1]
     assert household.head_name == "张三" and household.address == "保合村2组"
     zhang, li, baby = household.members.order_by("pk")
@@ -110,7 +123,7 @@ def test_thousand_rows_with_bad_rows_commits_nothing_and_reports_every_error(
         "0" if rows[535]["身份证号"][17] != "0" else "1"
     )
     rows[798]["劳动能力"] = "很强"
-    incomes = [income(f"B{h:05d}", 5000) for h in range(50)]
+    incomes = [income(f"500240214201-B{h:05d}", 5000) for h in range(50)]
     incomes[9]["金额"] = "abc"
     before = counts()
 
@@ -131,11 +144,11 @@ def test_thousand_rows_with_bad_rows_commits_nothing_and_reports_every_error(
 def test_reimport_is_idempotent(officer_a, village_a):
     sheets = {
         "家庭成员": household_rows(5)
-        + [member("B00000", "张小", None, "孙子女", 无身份证号原因="未办理")],
+        + [member("500240214201-B00000", "张小", None, "孙子女", 无身份证号原因="未办理")],
         "收入": [
-            income("B00000", 1000),
-            income("B00000", 1000),
-            income("B00001", 2500, 成员姓名="户主1"),
+            income("500240214201-B00000", 1000),
+            income("500240214201-B00000", 1000),
+            income("500240214201-B00001", 2500, 成员姓名="户主1"),
         ],
     }
     first = run(officer_a, sheets)
@@ -152,14 +165,14 @@ def test_reimport_is_idempotent(officer_a, village_a):
 
 def test_reimport_updates_in_place_with_before_and_after(officer_a, village_a):
     rows = household_rows(2)
-    assert run(officer_a, {"家庭成员": rows, "收入": [income("B00000", 1000)]}).ok
+    assert run(officer_a, {"家庭成员": rows, "收入": [income("500240214201-B00000", 1000)]}).ok
     spouse = Member.objects.get(name="配偶0")
     rows[0]["住址"] = "保合村新址"
     rows[1]["劳动能力"] = "无劳动能力"
-    result = run(officer_a, {"家庭成员": rows, "收入": [income("B00000", 1500)]})
+    result = run(officer_a, {"家庭成员": rows, "收入": [income("500240214201-B00000", 1500)]})
     assert result.ok
     assert Household.objects.count() == 2 and Member.objects.count() == 6
-    household = Household.objects.get(code="B00000")
+    household = Household.objects.get(code="500240214201-B00000")
     assert household.address == "保合村新址" and household.version == 2
     spouse.refresh_from_db()
     assert spouse.work_capacity == "none"
@@ -192,9 +205,9 @@ def test_same_id_twice_in_file_is_reported(officer_a, village_a):
         officer_a,
         {
             "家庭成员": [
-                member("H1", "甲", same, "户主"),
-                member("H2", "乙", id_for(8)),
-                member("H2", "丙", same, "配偶"),
+                member("500240214201-H1", "甲", same, "户主"),
+                member("500240214201-H2", "乙", id_for(8)),
+                member("500240214201-H2", "丙", same, "配偶"),
             ]
         },
     )
@@ -215,8 +228,8 @@ def test_id_already_in_another_household(officer_a, village_a, village_b):
         officer_a,
         {
             "家庭成员": [
-                member("H1", "甲", mine.id_number, "户主"),
-                member("H1", "乙", theirs.id_number, "配偶"),
+                member("500240214201-H1", "甲", mine.id_number, "户主"),
+                member("500240214201-H1", "乙", theirs.id_number, "配偶"),
             ]
         },
     )
@@ -231,7 +244,7 @@ def test_id_already_in_another_household(officer_a, village_a, village_b):
         and "赵六" not in other.message
         and "万寿村" not in other.message
     )
-    assert not Household.objects.filter(code="H1").exists()
+    assert not Household.objects.filter(code="500240214201-H1").exists()
 
 
 def test_officer_cannot_import_into_another_village(officer_a, village_a, village_b, groups_a):
@@ -240,9 +253,9 @@ def test_officer_cannot_import_into_another_village(officer_a, village_a, villag
         officer_a,
         {
             "家庭成员": [
-                member("H1", "甲", id_for(1), 村="保合村", 村民组="1组"),
-                member("H2", "乙", id_for(2), 村="万寿村"),
-                member("H3", "丙", id_for(3), 村="保合村", 村民组="万寿村1组"),
+                member("500240214201-H1", "甲", id_for(1), 村="保合村", 村民组="1组"),
+                member("500240214202-H2", "乙", id_for(2), 村="万寿村"),
+                member("500240214201-H3", "丙", id_for(3), 村="保合村", 村民组="万寿村1组"),
             ]
         },
     )
@@ -266,9 +279,11 @@ def test_officer_cannot_touch_another_villages_household_code(officer_a, village
 
 
 def test_office_user_must_name_the_village_and_may_use_any(office_user, village_a, village_b):
-    result = run(office_user, {"家庭成员": [member("H1", "甲", id_for(1))]})
+    result = run(office_user, {"家庭成员": [member("500240214201-H1", "甲", id_for(1))]})
     assert errors_at(result, "家庭成员", 2, "村")
-    result = run(office_user, {"家庭成员": [member("H1", "甲", id_for(1), 村=village_b.code)]})
+    result = run(
+        office_user, {"家庭成员": [member("500240214202-H1", "甲", id_for(1), 村=village_b.code)]}
+    )
     assert result.ok and Household.objects.get().village == village_b
 
 
@@ -279,15 +294,21 @@ def test_household_rules(officer_a, village_a):
         officer_a,
         {
             "家庭成员": [
-                member("N1", "甲", id_for(1), "配偶"),  # new household without a head
-                member("N2", "乙", id_for(2), "户主", 户主姓名="别人"),  # head name mismatch
-                member("N3", "丙", id_for(3), "户主", 住址="一号"),
-                member("N3", "丁", id_for(4), "户主", 住址="二号"),  # second head, other address
+                member("500240214201-N1", "甲", id_for(1), "配偶"),  # new household without a head
+                member(
+                    "500240214201-N2", "乙", id_for(2), "户主", 户主姓名="别人"
+                ),  # head name mismatch
+                member("500240214201-N3", "丙", id_for(3), "户主", 住址="一号"),
+                member(
+                    "500240214201-N3", "丁", id_for(4), "户主", 住址="二号"
+                ),  # second head, other address
                 member("E1", "新户主", id_for(5), "户主"),  # existing household already has a head
-                member("N4", "戊", 123456789012345678),  # ID stored as a number by Excel
-                member("N5", "己", None),  # no ID and no reason
+                member(
+                    "500240214201-N4", "戊", 123456789012345678
+                ),  # ID stored as a number by Excel
+                member("500240214201-N5", "己", None),  # no ID and no reason
             ],
-            "收入": [income("N3", 100, 成员姓名="不存在"), income("NOPE", 100)],
+            "收入": [income("500240214201-N3", 100, 成员姓名="不存在"), income("NOPE", 100)],
         },
     )
     found = {(e.sheet, e.row, e.column) for e in result.errors}
@@ -312,7 +333,9 @@ def test_missing_sheet_or_columns(officer_a):
         fileobj=io.BytesIO(xlsx_bytes({"Sheet": [{}]}, headers={"Sheet": ["随便"]})),
     )
     assert "缺少工作表" in result.errors[0].message
-    data = xlsx_bytes({"家庭成员": [{"户编号": "H1"}]}, headers={"家庭成员": ["户编号", "村"]})
+    data = xlsx_bytes(
+        {"家庭成员": [{"户编号": "500240214201-H1"}]}, headers={"家庭成员": ["户编号", "村"]}
+    )
     result = import_households_file(actor=officer_a, fileobj=io.BytesIO(data))
     assert result.errors[0].row == 1 and "姓名" in result.errors[0].column
 
@@ -323,7 +346,7 @@ def test_choice_labels_and_aliases(officer_a, village_a):
         {
             "家庭成员": [
                 member(
-                    "H1",
+                    "500240214201-H1",
                     "甲",
                     id_for(1),
                     "本人",
@@ -332,10 +355,18 @@ def test_choice_labels_and_aliases(officer_a, village_a):
                     劳动能力="部分丧失劳动能力",
                 ),
                 member(
-                    "H1", "乙", id_for(2), "女儿", 在校就读="大专/本科", 外出务工="是", 就业="Y"
+                    "500240214201-H1",
+                    "乙",
+                    id_for(2),
+                    "女儿",
+                    在校就读="大专/本科",
+                    外出务工="是",
+                    就业="Y",
                 ),
             ],
-            "收入": [income("H1", 100, "养老金")],  # label without its note in parentheses
+            "收入": [
+                income("500240214201-H1", 100, "养老金")
+            ],  # label without its note in parentheses
         },
     )
     assert result.ok, [str(e) for e in result.errors]
@@ -526,7 +557,7 @@ def test_import_queries_do_not_grow_per_row(officer_a, village_a, django_assert_
     """Prefetched lookups and bulk writes: 300 rows must not cost a query (or three) per row."""
     sheets = {
         "家庭成员": household_rows(100),
-        "收入": [income(f"B{h:05d}", 1000 + h) for h in range(100)],
+        "收入": [income(f"500240214201-B{h:05d}", 1000 + h) for h in range(100)],
     }
     with django_assert_max_num_queries(50):
         assert run(officer_a, sheets).ok

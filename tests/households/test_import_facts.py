@@ -42,11 +42,11 @@ MEMBER_FACTS = {
 def test_every_fact_column_reaches_the_registry(officer_a, village_a):
     from decimal import Decimal
 
-    row = member("F1", "冉老汉", id_for(31), "户主")
+    row = member("500240214201-F1", "冉老汉", id_for(31), "户主")
     row |= {header: cell for header, (cell, _, _) in (HOUSEHOLD_FACTS | MEMBER_FACTS).items()}
     result = run(officer_a, {"家庭成员": [row]})
     assert result.ok, [str(e) for e in result.errors]
-    household = Household.objects.get(code="F1")
+    household = Household.objects.get(code="500240214201-F1")
     person = household.members.get()
     for header, (_, field, value) in HOUSEHOLD_FACTS.items():
         expected = Decimal(str(value)) if isinstance(value, float) else value
@@ -57,8 +57,8 @@ def test_every_fact_column_reaches_the_registry(officer_a, village_a):
 
 def test_household_facts_must_agree_across_rows(officer_a, village_a):
     rows = [
-        member("F2", "甲", id_for(41), "户主", 脱贫户="是"),
-        member("F2", "乙", id_for(42), "配偶", 脱贫户="否"),
+        member("500240214201-F2", "甲", id_for(41), "户主", 脱贫户="是"),
+        member("500240214201-F2", "乙", id_for(42), "配偶", 脱贫户="否"),
     ]
     result = run(officer_a, {"家庭成员": rows})
     assert not result.ok
@@ -85,9 +85,12 @@ def test_household_facts_must_agree_across_rows(officer_a, village_a):
 def test_disability_checks_say_the_same_in_the_import_and_the_form(
     import_cells, form_fields, field, message, officer_a, village_a, client_for
 ):
-    result = run(officer_a, {"家庭成员": [member("F3", "丙", id_for(51), "户主", **import_cells)]})
+    result = run(
+        officer_a,
+        {"家庭成员": [member("500240214201-F3", "丙", id_for(51), "户主", **import_cells)]},
+    )
     assert [e.message for e in result.errors] == [message]
-    assert not Household.objects.filter(code="F3").exists()
+    assert not Household.objects.filter(code="500240214201-F3").exists()
 
     data = household_post(
         village_a, members=[{"name": "丁", "id_number": make_id_number()} | form_fields]
@@ -100,7 +103,8 @@ def test_disability_checks_say_the_same_in_the_import_and_the_form(
 
 def test_risk_cleared_without_monitoring_is_refused_by_both(officer_a, village_a, client_for):
     result = run(
-        officer_a, {"家庭成员": [member("F4", "戊", id_for(61), "户主", 监测户风险已消除="是")]}
+        officer_a,
+        {"家庭成员": [member("500240214201-F4", "戊", id_for(61), "户主", 监测户风险已消除="是")]},
     )
     assert [e.message for e in result.errors] == [validation.RISK_CLEARED_NEEDS_MONITORING]
     data = household_post(village_a, members=[{"name": "己", "id_number": make_id_number()}])

@@ -53,7 +53,7 @@ def test_blank_code_row_that_is_not_a_head_and_follows_no_new_household_is_an_er
         officer_a,
         {
             "家庭成员": [
-                member("B1", "张三", id_for(1), "户主"),
+                member("500240214201-B1", "张三", id_for(1), "户主"),
                 member(None, "李四", id_for(2), "配偶"),
             ]
         },

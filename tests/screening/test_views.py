@@ -399,3 +399,19 @@ def test_what_if_tiles_count_moves_in_and_out_over_the_listed_households(
     assert (tiles["dibao"].moved_in, tiles["marginal"].moved_out) == (1, 1)
     body = response.content.decode()
     assert "即 600.00 元/人/月 = 7,200.00 元/人/年" in body
+
+
+def test_a_full_disk_fails_the_export_job_in_chinese_without_a_file(
+    client_for, office_user, screened, monkeypatch, settings, full_disk,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from screening import views
+
+    monkeypatch.setattr(views, "EXPORT_SYNC_LIMIT", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(office_user).get(reverse("screening:export"), {"village": ""})
+    job = Job.objects.get(kind="screening_export")
+    assert job.status == "failed" and "磁盘空间不足，文件未保存" in job.message
+    assert not job.result_file
+    folder = settings.MEDIA_ROOT / "jobs" / str(job.pk)
+    assert not folder.exists() or not any(folder.iterdir())

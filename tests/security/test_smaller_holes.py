@@ -139,43 +139,6 @@ def today_in_campaign(campaign, settings):
     settings.APP_TODAY = campaign.outreach_deadline
 
 
-class _FullDisk:
-    """A file handle that takes `room` bytes and then fails as a full disk does."""
-
-    def __init__(self, real, room):
-        self.real, self.room = real, room
-
-    def write(self, data):
-        import errno
-
-        if len(data) > self.room:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        self.room -= len(data)
-        return self.real.write(data)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.real.close()
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-
-@pytest.fixture
-def full_disk(monkeypatch):
-    """Files written by the app's writer hit ENOSPC after 1 KB (as a nearly full disk would)."""
-    import os
-    import types
-
-    from xixin_dibao import diskwrite
-
-    fake_os = types.SimpleNamespace(**vars(os))
-    fake_os.fdopen = lambda *a, **k: _FullDisk(os.fdopen(*a, **k), 1024)
-    monkeypatch.setattr(diskwrite, "os", fake_os)
-
-
 def test_a_full_disk_during_an_upload_gives_a_chinese_error_and_no_file(
     client_for, settings, full_disk
 ):

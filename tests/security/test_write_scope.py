@@ -106,6 +106,39 @@ def test_moving_a_household_needs_a_code_of_the_new_village(
     assert household.village == village_a
 
 
+def test_the_excel_import_holds_new_household_codes_to_the_same_prefix(
+    office_user, village_a, village_b
+):
+    """19.8 for the import: a new household's own code must start with its village's code."""
+    import io
+
+    from households.importing import import_households_file
+    from tests.households.factories import id_for, member, xlsx_bytes
+
+    old = HouseholdFactory(village=village_a, code="LEDGER-7")  # registered before the rule
+    rows = [
+        member(f"{village_b.code}-0001", "甲", id_for(1), "户主", 村="保合村"),  # B's prefix in A
+        member("新1", "乙", id_for(2), "户主", 村="保合村"),  # temporary: numbered on import
+        member(f"{village_a.code}-0009", "丙", id_for(3), "户主", 村="保合村"),
+        member("LEDGER-7", "丁", id_for(4), "户主", 村="保合村"),  # unchanged old code
+    ]
+
+    def run(rows):
+        data = io.BytesIO(xlsx_bytes({"家庭成员": rows}))
+        return import_households_file(actor=office_user, fileobj=data)
+
+    result = run(rows)
+    (error,) = result.errors
+    assert (error.sheet, error.row, error.column) == ("家庭成员", 2, "户编号")
+    assert f"户编号须以所属村的村代码开头（{village_a.code}-）" in error.message
+    assert list(Household.objects.values_list("code", flat=True)) == [old.code]  # nothing saved
+
+    assert run(rows[1:]).ok
+    codes = set(Household.objects.values_list("code", flat=True))
+    assert {f"{village_a.code}-0009", "LEDGER-7"} <= codes and "新1" not in codes
+    assert all(c.startswith(f"{village_a.code}-") for c in codes - {"LEDGER-7"})
+
+
 def _edit_data(household, member, **extra):
     data = household_post(household.village, members=[], code=household.code, **extra)
     data.update(

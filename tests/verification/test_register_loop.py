@@ -248,28 +248,34 @@ def test_caseload_in_approvals_out_the_register_closes_the_loop(settings, office
     assert import_roster_file(actor=office_user, fileobj=io.BytesIO(roster)).ok
     sheets = {
         "家庭成员": [
-            member("X-EXIT", "丙一", id_for(103), 村="保合村"),
-            member("X-REF", "丁一", id_for(104), 村="保合村"),
-            member("X-NEW1", "戊一", id_for(105), 村="保合村", 劳动能力="无劳动能力"),
-            member("X-NEW2", "己一", id_for(106), 村="保合村", 劳动能力="无劳动能力"),
+            member("500240214201-X-EXIT", "丙一", id_for(103), 村="保合村"),
+            member("500240214201-X-REF", "丁一", id_for(104), 村="保合村"),
+            member("500240214201-X-NEW1", "戊一", id_for(105), 村="保合村", 劳动能力="无劳动能力"),
+            member("500240214201-X-NEW2", "己一", id_for(106), 村="保合村", 劳动能力="无劳动能力"),
         ],
         "救助记录": [
-            {"户编号": "X-EXIT", "成员姓名": "丙一", "类别": "低保（整户）", "起始日期": "2016-01-01",
+            {"户编号": "500240214201-X-EXIT", "成员姓名": "丙一", "类别": "低保（整户）", "起始日期": "2016-01-01",
              "终止日期": "2021-08-01", "退出原因": "收入增加"},
         ],
         "申请记录": [
-            {"户编号": "X-REF", "申请类别": "低保（整户）", "申请日期": "2022-03-01", "结果": "未通过",
+            {"户编号": "500240214201-X-REF", "申请类别": "低保（整户）", "申请日期": "2022-03-01", "结果": "未通过",
              "决定日期": "2022-04-01", "原因": "收入超过标准"},
         ],
         "收入": [
-            {"户编号": "X-NEW1", "收入类型": "其他收入", "金额": 1200},
-            {"户编号": "X-NEW2", "收入类型": "其他收入", "金额": 2400},
+            {"户编号": "500240214201-X-NEW1", "收入类型": "其他收入", "金额": 1200},
+            {"户编号": "500240214201-X-NEW2", "收入类型": "其他收入", "金额": 2400},
         ],
     }  # fmt: skip
     result = import_households_file(actor=office_user, fileobj=io.BytesIO(xlsx_bytes(sheets)))
     assert result.ok, [str(e) for e in result.errors]
     exit_hh, refused_hh, new1, new2 = (
-        Household.objects.get(code=c) for c in ("X-EXIT", "X-REF", "X-NEW1", "X-NEW2")
+        Household.objects.get(code=c)
+        for c in (
+            "500240214201-X-EXIT",
+            "500240214201-X-REF",
+            "500240214201-X-NEW1",
+            "500240214201-X-NEW2",
+        )
     )
     current_a = Household.objects.get(head_name="甲一")
 

@@ -76,3 +76,18 @@ def test_the_form_offers_several_files(client_for, campaign, village_a, officer_
         .content.decode()
     )
     assert 'type="file" name="scan"' in body and "multiple" in body
+
+
+def test_a_full_disk_while_storing_a_scan_says_so_and_leaves_no_file(
+    client_for, campaign, village_a, officer_a, today, settings, full_disk
+):
+    today(date(2022, 11, 10))
+    case = make_case(village_a, campaign)
+    data = pdf_bytes(40)
+    assert len(data) > 4096  # more than the nearly full disk takes
+    files = [SimpleUploadedFile("第1页.pdf", data, "application/pdf")]
+    response = post_visit(client_for(officer_a), case, files)
+    assert "磁盘空间不足，文件未保存" in response.content.decode()
+    assert not HomeVisit.objects.filter(case=case).exists()
+    scans_dir = settings.MEDIA_ROOT / "scans"
+    assert not scans_dir.exists() or not [p for p in scans_dir.rglob("*") if p.is_file()]
