@@ -217,6 +217,27 @@ def _compile(household: Household, plan) -> Compiled:
     return Compiled(pdf=pdf, signature=signature, page_count=total, toc=_toc(docs, pages, total))
 
 
+def _with_documents(context: dict, docs: list[Doc]) -> dict:
+    dates = [d.date for d in docs if d.date]
+    return {
+        **context,
+        "docs": docs,
+        "first_date": min(dates, default=None),
+        "last_date": max(dates, default=None),
+    }
+
+
+def body_html(household: Household) -> str:
+    """The HTML the dossier's documents are laid out from, without laying it out (cheap).
+
+    Documents filed as separate PDFs or scans appear as placeholders; the generated ones, and
+    other apps' documents laid out inline (the review record, the 公示), in full.
+    """
+    context, docs, _ = dossier_plan(household)
+    context = _with_documents(context, docs)
+    return render_html("pdf/dossier/dossier.html", {**context, "first_page": FRONT_PAGES + 1})
+
+
 @dataclass
 class Layout:
     """A dossier laid out: its two HTML sources, their WeasyPrint documents, anchor -> page."""
@@ -234,13 +255,7 @@ def lay_out(context: dict, docs: list[Doc]) -> Layout:
     Reads scans and other apps' PDFs first (their page counts take space in the layout).
     """
     _prepare_external(docs)
-    dates = [d.date for d in docs if d.date]
-    context = {
-        **context,
-        "docs": docs,
-        "first_date": min(dates, default=None),
-        "last_date": max(dates, default=None),
-    }
+    context = _with_documents(context, docs)
     front_pages = FRONT_PAGES
     for _ in range(3):
         body_html = render_html(

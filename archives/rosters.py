@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, IntegerField, Sum, Value, When
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
@@ -62,6 +62,10 @@ CATEGORY_LABELS = {
 RELATION_LABELS = dict(Member.Relation.choices)
 KIND_LABELS = dict(AssistanceRecord.Kind.choices)
 
+# The household's monthly amount (as decided and posted) on its first row; each person's share
+# of it (the register's 元/人) on every row. The shares add up to the household amount.
+HOUSEHOLD_AMOUNT = "户月保障金（元/户）"
+PERSON_AMOUNT = "本人月保障金（元/人）"
 # (header, width, group header or None, number format)
 COLUMNS = [
     ("序号", 6, None, None),
@@ -73,7 +77,8 @@ COLUMNS = [
     ("身份证号", 21, "保障对象", None),
     ("家庭人口", 8, None, None),
     ("保障人数", 8, "保障情况", None),
-    ("月保障金（元/人）", 12, "保障情况", "#,##0.00"),
+    (HOUSEHOLD_AMOUNT, 12, "保障情况", "#,##0.00"),
+    (PERSON_AMOUNT, 12, "保障情况", "#,##0.00"),
     ("类别", 8, "保障情况", None),
     ("起始日期", 12, "保障情况", "yyyy-mm-dd"),
 ]
@@ -91,7 +96,8 @@ LEFT = Alignment(horizontal="left", vertical="center")
 class RosterResult:
     rows: int = 0
     households: set = field(default_factory=set)
-    total_amount: object = 0
+    total_amount: object = 0  # the persons' shares (元/人 column)
+    household_total: object = 0  # the households' amounts (元/户 column)
 
 
 def roster_queryset(*, user, kind: str, village: Village | None = None):
@@ -135,10 +141,12 @@ def roster_queryset(*, user, kind: str, village: Village | None = None):
 
 
 def roster_rows(*, user, kind: str, village: Village | None = None, chunk: int = READ_CHUNK):
-    """(row, household size, members covered) for each roster row, read `chunk` rows at a time.
+    """(row, household size, members covered, household amount) for each roster row, read
+    `chunk` rows at a time.
 
-    The two counts come from one grouped query per chunk for the chunk's households, instead
-    of two correlated subqueries evaluated on every row.
+    The household amount is the sum of its members' shares (元/人) on the register, which is
+    the amount decided and posted (元/户). The figures come from grouped queries per chunk for
+    the chunk's households, instead of correlated subqueries evaluated on every row.
     """
     kinds = ROSTER_KINDS[kind].kinds
     rows = roster_queryset(user=user, kind=kind, village=village).iterator(chunk_size=chunk)
@@ -150,16 +158,17 @@ def roster_rows(*, user, kind: str, village: Village | None = None, chunk: int =
             .values_list("household_id")
             .annotate(n=Count("pk"))
         )
-        covered = dict(
-            AssistanceRecord.objects.filter(
+        covered = {
+            household: (n, amount)
+            for household, n, amount in AssistanceRecord.objects.filter(
                 member__household_id__in=ids, end_date__isnull=True, kind__in=kinds
             )
             .order_by()
             .values_list("member__household_id")
-            .annotate(n=Count("member", distinct=True))
-        )
+            .annotate(n=Count("member", distinct=True), amount=Sum("monthly_amount"))
+        }
         for row in batch:
-            yield row, sizes.get(row[-1], 0), covered.get(row[-1], 0)
+            yield row, sizes.get(row[-1], 0), *covered.get(row[-1], (0, None))
 
 
 def _text(value) -> str:
@@ -260,10 +269,13 @@ def write_roster(target, *, user, kind: str, village: Village | None = None, rev
     _page_setup(ws)
     today = clock.today()
     id_note = "身份证号为完整号码，请妥善保管" if reveal else "身份证号已隐藏中间数字"
+    amount_note = (
+        "户月保障金为全户每月金额，本人月保障金为每人分得的份额，同户份额相加等于户月保障金"
+    )
     _write_header(
         ws,
         f"{scope_name(user, village)}{spec.title}",
-        f"统计截至：{today.year}年{today.month}月{today.day}日　{id_note}",
+        f"统计截至：{today.year}年{today.month}月{today.day}日　{id_note}　{amount_note}",
     )
     body = [
         _styled(ws, number_format=fmt, alignment=CENTER if i != 6 else LEFT)
@@ -271,12 +283,15 @@ def write_roster(target, *, user, kind: str, village: Village | None = None, rev
     ]
     result = RosterResult()
     total = 0
-    for row, size, covered in roster_rows(user=user, kind=kind, village=village):
+    for row, size, covered, household_amount in roster_rows(user=user, kind=kind, village=village):
         (village_name, group, head, name, relation, id_number, amount, rkind, start,
          household_id) = row  # fmt: skip
+        first_row = household_id not in result.households  # a household's rows come together
         result.rows += 1
         result.households.add(household_id)
         total += amount or 0
+        if first_row:
+            result.household_total += household_amount or 0
         values = (
             result.rows,
             _text(village_name),
@@ -287,6 +302,7 @@ def write_roster(target, *, user, kind: str, village: Village | None = None, rev
             id_number if reveal else idnumber.mask(id_number),
             size,
             covered,
+            household_amount if first_row else None,
             amount,
             (KIND_LABELS if spec.added_by_campaign else CATEGORY_LABELS).get(rkind, ""),
             start,
@@ -306,7 +322,7 @@ def _write_footer(ws, result: RosterResult, body) -> None:
     totals[0] = "合计"
     totals[3] = f"{len(result.households)}户"
     totals[4] = f"{result.rows}人"
-    totals[9] = result.total_amount
+    totals[9], totals[10] = result.household_total, result.total_amount
     for cell, value in zip(body, totals, strict=True):
         cell.value = value
     ws.append(body)

@@ -23,6 +23,7 @@ from .register import (
     RegisterError,
     Spell,
     application_errors,
+    shares,
     spell_errors,
     spells_of,
 )
@@ -142,18 +143,20 @@ def open_spells(
     members: list[Member],
     kind: str,
     start_date: date,
-    monthly_amount: Decimal | None,
+    household_amount: Decimal | None,
     people_covered: int | None,
     campaign,
     summary: str,
 ) -> dict:
     """Open `kind` for each member (updating the amount of a spell of that kind already open).
 
-    Another open kind the member holds is ended the day the new one starts (低保 replaces 边缘).
+    Each member's record holds their share of `household_amount` (register.shares), so the
+    register adds up to the amount decided and posted. Another open kind the member holds is
+    ended the day the new one starts (低保 replaces 边缘).
     Returns the effects for `undo`: {"opened": [ids], "changed": [[id, before], ...]}.
     """
     effects: dict = {"opened": [], "changed": []}
-    for member in members:
+    for member, monthly_amount in zip(members, shares(household_amount, len(members)), strict=True):
         current = list(member.assistance.filter(end_date__isnull=True))
         same = [r for r in current if r.kind == kind]
         for other in (r for r in current if r.kind != kind):
@@ -194,6 +197,34 @@ def open_spells(
             summary=f"{summary}：{member.name} 纳入{KIND_LABELS[kind]}",
         )
     _touch({m.household_id for m in members})
+    return effects
+
+
+def share_out(
+    *, actor, household: Household, kinds, household_amount: Decimal, people_covered, summary
+) -> dict:
+    """Give the household's current records of `kinds` their shares of a newly decided amount.
+
+    A confirmed 维持 with an amount recomputed by the gap method: the people stay on, their
+    shares change. Returns the effects for `undo`, as open_spells does.
+    """
+    effects: dict = {"opened": [], "changed": []}
+    records = list(
+        AssistanceRecord.objects.filter(
+            member__household=household, end_date__isnull=True, kind__in=kinds
+        ).select_related("member")
+    )
+    for record, share in zip(records, shares(household_amount, len(records)), strict=True):
+        if (record.monthly_amount, record.people_covered) != (share, people_covered):
+            _change(
+                actor,
+                record,
+                effects,
+                summary,
+                monthly_amount=share,
+                people_covered=people_covered,
+            )
+    _touch({household.pk})
     return effects
 
 
@@ -283,6 +314,7 @@ __all__ = [
     "end_record",
     "end_spells",
     "open_spells",
+    "share_out",
     "save_application",
     "save_record",
     "undo",

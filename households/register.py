@@ -195,6 +195,20 @@ def spell_errors(
     return errors
 
 
+def shares(household_amount: Decimal | None, people: int) -> list[Decimal | None]:
+    """A household's monthly amount as each person's share (元/人, to the fen) adding up to it.
+
+    The register holds shares, the 公示 and the decision the household amount: 793 元 for three
+    people is 264.34 + 264.33 + 264.33, never 3 × 264.33 = 792.99. The first persons take the
+    odd fen.
+    """
+    if household_amount is None or people < 1:
+        return [household_amount] * people
+    fen = int((Decimal(household_amount) * 100).to_integral_value())
+    base, extra = divmod(fen, people)
+    return [Decimal(base + (i < extra)).scaleb(-2) for i in range(people)]
+
+
 def spells_of(member_id: int, *, exclude_pk: int | None = None) -> list[Spell]:
     qs = AssistanceRecord.objects.filter(member_id=member_id)
     if exclude_pk is not None:

@@ -34,6 +34,34 @@ def _blank_pdf() -> bytes:
     return out.getvalue()
 
 
+def demo_scan():
+    """One stored blank scan that the demo's home visits share."""
+    return store_scan(ContentFile(_blank_pdf(), name="入户调查表.pdf"))
+
+
+def record_demo_verification(*, case, scan, actor, visit: bool = True) -> None:
+    """The county's data-match results for every co-resident member and, if `visit`, a home visit
+    with the signed form's scan: what the demo's verified households have on file."""
+    members = [m for m in case.household.members.all() if m.co_resident]
+    DataMatchResult.objects.bulk_create(
+        DataMatchResult(case=case, member=m, matched_on=date(2022, 11, 8), origin="import")
+        for m in members
+    )
+    if visit:
+        HomeVisit.objects.create(
+            case=case,
+            visited_on=date(2022, 11, 9),
+            investigators=["王静", "涂磊"],
+            members_finding="家庭成员与登记一致。",
+            employment_income_finding="务农为主。",
+            property_finding="自建房一处，无车辆。",
+            spending_finding="日常开支节俭。",
+            scan_path=scan.path,
+            scan_pages=scan.pages,
+            recorded_by=actor,
+        )
+
+
 def simulate(*, actor) -> str:
     """Screen, open cases and record some verification work; return a one-line summary."""
     campaign = Campaign.objects.current()
@@ -48,7 +76,7 @@ def simulate(*, actor) -> str:
     for household in Household.objects.filter(pk__in=screened):
         mark_survey_complete(household=household, actor=actor)
     opened = ensure_cases(campaign=campaign, actor=actor)
-    scan = store_scan(ContentFile(_blank_pdf(), name="入户调查表.pdf"))
+    scan = demo_scan()
     visited = 0
     cases = (
         campaign.case_set.filter(state=State.PENDING_VERIFICATION)
@@ -58,24 +86,9 @@ def simulate(*, actor) -> str:
     for case in cases:
         if case.household.village.code not in VISITED_VILLAGES:
             continue
-        members = [m for m in case.household.members.all() if m.co_resident]
-        DataMatchResult.objects.bulk_create(
-            DataMatchResult(case=case, member=m, matched_on=date(2022, 11, 8), origin="import")
-            for m in members
-        )
-        if visited < 6:
-            HomeVisit.objects.create(
-                case=case,
-                visited_on=date(2022, 11, 9),
-                investigators=["王静", "涂磊"],
-                members_finding="家庭成员与登记一致。",
-                employment_income_finding="务农为主。",
-                property_finding="自建房一处，无车辆。",
-                spending_finding="日常开支节俭。",
-                scan_path=scan.path,
-                scan_pages=scan.pages,
-                recorded_by=actor,
-            )
+        visit = visited < 6
+        record_demo_verification(case=case, scan=scan, actor=actor, visit=visit)
+        if visit:
             visited += 1
             if visited <= 3:
                 transition(

@@ -69,10 +69,12 @@ def test_dibao_roster_lists_open_records_with_household_figures(rolls, officer_a
     zhang = rows[0]
     assert zhang[0] == 1 and zhang[1] == "保合村" and zhang[3] == "张三" and zhang[5] == "户主"
     assert zhang[7] == 2 and zhang[8] == 2  # 家庭人口, 保障人数
-    assert zhang[9] == 420 and zhang[10] == "整户"
-    assert zhang[11].date() == date(2022, 12, 1)
+    assert zhang[9] == 840 and zhang[10] == 420 and zhang[11] == "整户"  # 元/户 once, 元/人
+    assert zhang[12].date() == date(2022, 12, 1)
+    assert rows[1][9] is None and rows[1][10] == 420  # the household amount is not repeated
     wang = rows[2]
-    assert wang[3] == "王五" and wang[7] == 2 and wang[8] == 1 and wang[10] == "单人户"
+    assert wang[3] == "王五" and wang[7] == 2 and wang[8] == 1 and wang[11] == "单人户"
+    assert wang[9] == wang[10] == 581  # 单人户: the one person's amount is the household's
     assert result.rows == 3 and len(result.households) == 2
 
 
@@ -81,8 +83,9 @@ def test_household_figures_do_not_depend_on_how_rows_are_read(rolls, office_user
     whole = list(roster_rows(user=office_user, kind="dibao"))
     one_by_one = list(roster_rows(user=office_user, kind="dibao", chunk=1))
     assert one_by_one == whole
-    figures = {(row[2], row[3]): (size, covered) for row, size, covered in whole}
-    assert figures[("张三", "李四")] == (2, 2) and figures[("王五", "王小五")] == (2, 1)
+    figures = {(row[2], row[3]): (size, covered, amount) for row, size, covered, amount in whole}
+    assert figures[("张三", "李四")] == (2, 2, 840)
+    assert figures[("王五", "王小五")] == (2, 1, 581)
 
 
 def test_marginal_roster_has_only_marginal_families(rolls, office_user):
@@ -95,8 +98,11 @@ def test_roster_layout_and_print_settings(rolls, office_user, village_a):
 
     assert ws["A1"].value == "洗新乡保合村低保对象花名册"
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:L1", "A2:L2", "A3:A4", "E3:G3", "I3:L3"} <= merged
+    assert {"A1:M1", "A2:M2", "A3:A4", "E3:G3", "I3:M3"} <= merged
     assert ws["E3"].value == "保障对象" and ws["G4"].value == "身份证号"
+    # Per household or per person: each amount column says which.
+    assert (ws["J4"].value, ws["K4"].value) == ("户月保障金（元/户）", "本人月保障金（元/人）")
+    assert "同户份额相加等于户月保障金" in ws["A2"].value
     assert ws.print_title_rows == "$3:$4"
     assert ws.page_setup.orientation == "landscape"
     assert int(ws.page_setup.paperSize) == 9  # A4
@@ -109,7 +115,8 @@ def test_roster_layout_and_print_settings(rolls, office_user, village_a):
         and any(str(v).startswith("日期") for v in last if v)
     )
     total = next(r for r in ws.iter_rows(values_only=True) if r[0] == "合计")
-    assert total[3] == "2户" and total[4] == "3人" and total[9] == 420 * 2 + 581
+    assert total[3] == "2户" and total[4] == "3人"
+    assert total[9] == total[10] == 420 * 2 + 581  # households' amounts, persons' shares
 
 
 def test_formula_like_text_is_written_as_text_and_numbers_stay_numbers(village_a, office_user):
@@ -137,7 +144,7 @@ def test_formula_like_text_is_written_as_text_and_numbers_stay_numbers(village_a
     for original, value in zip(names, written, strict=True):
         assert value.endswith(original.lstrip()) or value.endswith(original)
         assert value[0] not in "=+-@\t\r＝＋－＠"
-    amounts = [row[9] for row in ws.iter_rows(min_row=5, max_row=4 + len(names))]
+    amounts = [row[10] for row in ws.iter_rows(min_row=5, max_row=4 + len(names))]
     assert amounts[0].value == -5 and amounts[0].data_type == "n"
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from households import caseload
 from households.models import Application, AssistanceRecord
-from households.register import RegisterError, Spell, application_errors, spell_errors
+from households.register import RegisterError, Spell, application_errors, shares, spell_errors
 from tests.factories import AssistanceFactory, HouseholdFactory, MemberFactory
 from xixin_dibao.models import AuditEvent
 
@@ -71,6 +71,26 @@ def test_kinds_are_mutually_exclusive_in_time(other, mine, overlap):
         )
     )
     assert ("start_date" in errors and "时间重叠" in errors["start_date"]) is overlap
+
+
+@pytest.mark.parametrize(
+    "amount, people, expected",
+    [
+        ("793", 3, ["264.34", "264.33", "264.33"]),  # not 3 × 264.33 = 792.99
+        ("792.97", 2, ["396.49", "396.48"]),
+        ("328.66", 1, ["328.66"]),
+        ("0.02", 3, ["0.01", "0.01", "0.00"]),
+        ("300", 2, ["150.00", "150.00"]),
+    ],
+)
+def test_a_household_amount_is_shared_out_to_the_fen_and_adds_up(amount, people, expected):
+    got = shares(Decimal(amount), people)
+    assert got == [Decimal(e) for e in expected]
+    assert sum(got) == Decimal(amount)
+
+
+def test_no_amount_shares_out_as_no_amount():
+    assert shares(None, 2) == [None, None]
 
 
 def test_a_refused_application_needs_its_reason_and_dates_in_order():

@@ -109,6 +109,58 @@ def test_confirming_an_inclusion_opens_dibao_for_each_member_from_the_campaign_d
         )
 
 
+def test_the_shares_add_up_to_the_decided_household_amount(settings, reported, office_user):
+    pin(settings, date(2022, 12, 10))
+
+    def confirmed_shares(amount: str, number: str) -> list[Decimal]:
+        ReviewDecision.objects.filter(case=reported).update(monthly_amount=Decimal(amount))
+        confirm_cases(
+            actor=office_user,
+            cases=[reported],
+            confirmed_on=date(2022, 12, 8),
+            document_number=number,
+        )
+        records = AssistanceRecord.objects.filter(member__household=reported.household)
+        return sorted(records.values_list("monthly_amount", flat=True))
+
+    assert confirmed_shares("793", "8号") == [Decimal("396.50"), Decimal("396.50")]
+    (confirmation,) = CountyConfirmation.objects.filter(case=reported)
+    reverse_confirmation(actor=office_user, confirmation=confirmation, reason="金额登记错误")
+    # 792.97, not 2 × 396.49 = 792.98
+    assert confirmed_shares("792.97", "9号") == [Decimal("396.48"), Decimal("396.49")]
+
+
+def test_a_confirmed_maintain_gives_the_members_their_shares_of_the_new_amount(
+    settings, campaign, village_a, office_user
+):
+    pin(settings, date(2022, 12, 10))
+    case = make_case(village_a, campaign, state=State.REPORTED, members=3)
+    for m in case.household.members.all():
+        AssistanceRecord.objects.create(
+            member=m, kind="dibao", start_date=date(2019, 1, 1), monthly_amount=Decimal("100")
+        )
+    DecisionFactory(
+        meeting=MeetingFactory(campaign=campaign, held_on=date(2022, 11, 23)),
+        case=case,
+        decision=D.MAINTAIN,
+        monthly_amount=Decimal("793"),
+        counted_members=3,
+        decided_at=meeting_time(),
+    )
+    (confirmation,) = confirm_cases(
+        actor=office_user, cases=[case], confirmed_on=date(2022, 12, 8), document_number="7号"
+    )
+    records = AssistanceRecord.objects.filter(member__household=case.household)
+    assert sorted(records.values_list("monthly_amount", "people_covered", "end_date")) == [
+        (Decimal("264.33"), 3, None),
+        (Decimal("264.33"), 3, None),
+        (Decimal("264.34"), 3, None),
+    ]  # the same spells go on; the shares add up to the 793 decided and posted
+    assert records.count() == 3
+    reverse_confirmation(actor=office_user, confirmation=confirmation, reason="确认登记错误")
+    assert set(records.values_list("monthly_amount", "people_covered")) == {(Decimal("100"), None)}
+
+
 def test_the_start_rule_is_a_campaign_setting(campaign):
     assert effective_date(campaign, date(2022, 12, 31)) == date(2023, 1, 1)
     campaign.register_start = "confirmation"

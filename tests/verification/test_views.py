@@ -150,7 +150,7 @@ def test_director_runs_a_case_from_sync_to_archive(
         follow=True,
     )
     page = response.content.decode()
-    assert "维持，月保障金 400.00 元" in page
+    assert "维持，月保障金 400 元/户" in page  # the campaign's unit: 元
     minutes = office.get(url("meeting_minutes_pdf", item.meeting_id))
     assert minutes["Content-Type"] == "application/pdf" and minutes.content.startswith(b"%PDF")
 

@@ -3,12 +3,11 @@
 《最低生活保障审核确认办法》: the township reviews (集体研究审核) and posts the 公示; the county
 civil-affairs bureau confirms. The confirmation is recorded after the 公示 period (the case has
 been 报县) with its date and 文号; it can be recorded for several households at once. Confirming
-opens or ends assistance records (households.caseload); a wrong confirmation is reversed with a
-written reason, which undoes exactly what it wrote.
+opens, re-shares or ends assistance records (households.caseload); a wrong confirmation is
+reversed with a written reason, which undoes exactly what it wrote.
 """
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -29,7 +28,6 @@ AUTO_EXIT = "auto_exit"
 CONFIRMABLE_STATES = (State.REPORTED, State.AUTO_EXIT, State.ARCHIVED)
 OUTCOME_LABELS = {**dict(D.choices), AUTO_EXIT: "视为自动退出"}
 MIN_REASON = 4
-CENT = Decimal("0.01")
 
 
 def confirmable_cases(campaign):
@@ -127,7 +125,7 @@ def _write_register(actor, case, decision, outcome, start, exit_reason, summary)
             members=co_resident_members(case),
             kind=AssistanceRecord.Kind.DIBAO,
             start_date=start,
-            monthly_amount=per_person(decision),
+            household_amount=decision.monthly_amount,
             people_covered=decision.counted_members,
             campaign=case.campaign,
             summary=summary,
@@ -146,7 +144,7 @@ def _write_register(actor, case, decision, outcome, start, exit_reason, summary)
             members=members,
             kind=AssistanceRecord.Kind.MARGINAL,
             start_date=start,
-            monthly_amount=None,
+            household_amount=None,
             people_covered=len(members),
             campaign=case.campaign,
             summary=summary,
@@ -162,14 +160,17 @@ def _write_register(actor, case, decision, outcome, start, exit_reason, summary)
             exit_note=summary[:200],
             summary=summary,
         )
-    return {"opened": [], "changed": []}  # 维持, 不予纳入: the register does not change
-
-
-def per_person(decision: ReviewDecision) -> Decimal | None:
-    """The register holds each person's share (元/人): the decided household amount ÷ people."""
-    if decision.monthly_amount is None or not decision.counted_members:
-        return decision.monthly_amount
-    return (decision.monthly_amount / decision.counted_members).quantize(CENT, ROUND_HALF_UP)
+    if outcome == D.MAINTAIN and decision.monthly_amount is not None:
+        # 维持 on 低保 with the amount the gap method gives now: the shares follow it.
+        return caseload.share_out(
+            actor=actor,
+            household=household,
+            kinds=register.DIBAO_KINDS,
+            household_amount=decision.monthly_amount,
+            people_covered=decision.counted_members,
+            summary=summary,
+        )
+    return {"opened": [], "changed": []}  # 不予纳入, 维持 without an amount: no change
 
 
 @transaction.atomic

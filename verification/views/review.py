@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from households.models import Member, Village
 from households.views import get_visible_household
+from screening.benefit import rounding_places
 from xixin_dibao import clock
 
 from .. import scans, services
@@ -177,11 +178,7 @@ def meeting_decide(request, pk, item_pk):
             ),
         )
         if done:
-            amount = f"，月保障金 {item.monthly_amount:,.2f} 元" if item.monthly_amount else ""
-            messages.success(
-                request,
-                f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}。",
-            )
+            messages.success(request, f"{_decided_text(item)}。")
             return redirect(f"{meeting.get_absolute_url()}#item{item.pk}")
     else:
         messages.error(request, "未保存：请按红色提示修改。")
@@ -229,7 +226,11 @@ def meeting_decide_many(request, pk):
 
 
 def _decided_text(item) -> str:
-    amount = f"，月保障金 {item.monthly_amount} 元" if item.monthly_amount else ""
+    """“张三户：纳入低保，月保障金 793 元/户”: the amount in the campaign's rounding unit."""
+    amount = ""
+    if item.monthly_amount:
+        places = rounding_places(item.case.campaign.benefit_rounding)
+        amount = f"，月保障金 {item.monthly_amount:,.{places}f} 元/户"
     return f"{item.case.household.head_name}户：{item.get_decision_display()}{amount}"
 
 
