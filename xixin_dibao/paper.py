@@ -74,17 +74,6 @@ class Paper:
         """From a cut line on: a receipt printed whole, on the page where it fits."""
         return self.after[len(self.signed_under) :]
 
-    def text_blocks(self) -> list[str]:
-        """Every line of text in reading order (tests compare the PDF and the .docx with it)."""
-        lines = [self.title, self.number]
-        lines += [b.text for b in (*self.body, *self.closing)]
-        lines += list(self.signature) + [b.text for b in self.after]
-        if self.annex:
-            lines += [self.annex.title, *self.annex.header]
-            lines += [c.text for r in self.annex.rows for c in r.cells]
-            lines += [b.text for b in self.annex.notes]
-        return [line for line in lines if line]
-
 
 def _font(run, name: str, size_pt: float, *, bold=False, color=None) -> None:
     from docx.oxml.ns import qn
