@@ -77,3 +77,40 @@ def test_officer_downloads_the_notices_of_a_household_as_word(
     lines = texts(document)
     assert lines[:2] == ["不符合条件告知书", "洗民不符告〔2022〕9号"]
     assert "家庭有小轿车一辆" in lines and "洗新乡人民政府（盖章）" in lines
+
+
+def test_office_downloads_the_deadline_bulletin_draft_as_word(journey, campaign, office_user):
+    from verification.models import Bulletin
+
+    Bulletin.objects.create(
+        campaign=campaign,
+        title="关于低保扩面扩围重点对象摸排工作进展情况的通报（草稿）",
+        body="各村民委员会：\n截至2022年11月3日，全乡应摸排2户，已完成1户。\n请保合村立即完成。"
+        "\n\n洗新乡低保扩面扩围工作领导小组办公室\n2022年11月3日",
+        figures=[
+            {
+                "village_id": 1,
+                "village": "保合村",
+                "total": 2,
+                "screened": 1,
+                "unscreened": 1,
+                "rate": 50.0,
+            }
+        ],
+        generated_on=date(2022, 11, 3),
+    )
+    j = journey()
+    j.login("office")
+    page = j.go("/verification/deadlines/bulletin/")
+    link = page.get_by_role("link", name="下载Word版(.docx)")
+    j.shot("draft-with-word-link")
+    name, document = download_docx(j, link)
+    assert name.startswith("通报草稿-") and name.endswith(".docx")
+    lines = texts(document)
+    assert lines[0] == "关于低保扩面扩围重点对象摸排工作进展情况的通报（草稿）"
+    assert lines[-3:] == [
+        "洗新乡低保扩面扩围工作领导小组办公室",
+        "2022年11月3日",
+        "附件：各村摸排情况（截止日数据）",
+    ]
+    assert [c.text for c in document.tables[0].rows[1].cells] == ["保合村", "2", "1", "1", "50.0%"]
