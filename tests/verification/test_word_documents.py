@@ -14,10 +14,9 @@ from tests.documents import (
     east_asian_font,
 )
 from verification import services
-from verification.models import Bulletin
 from xixin_dibao.models import AuditEvent
 
-from .factories import DecisionFactory, make_case, refusal_for
+from .factories import DecisionFactory, bulletin_draft, make_case, refusal_for
 
 pytestmark = pytest.mark.django_db
 
@@ -167,21 +166,11 @@ def test_a_positive_decision_has_no_notice(client_for, office_user, campaign, vi
 def test_bulletin_draft_docx_carries_the_edited_text(
     client_for, office_user, leader, officer_a, campaign
 ):
-    bulletin = Bulletin.objects.create(
-        campaign=campaign,
+    bulletin = bulletin_draft(
+        campaign,
+        "各村民委员会：\n全乡应摸排3户。\n请保合村立即完成。\n\n"
+        "洗新乡低保扩面扩围工作领导小组办公室\n2022年11月3日",
         title="关于摸排工作进展情况的通报",
-        body="各村民委员会：\n全乡应摸排3户。\n请保合村立即完成。\n\n洗新乡低保扩面扩围工作领导小组办公室\n2022年11月3日",
-        figures=[
-            {
-                "village_id": 1,
-                "village": "保合村",
-                "total": 2,
-                "screened": 1,
-                "unscreened": 1,
-                "rate": 50.0,
-            }
-        ],
-        generated_on=date(2022, 11, 3),
     )
     response = client_for(office_user).get(url("bulletin_docx"))
     assert response.status_code == 200
