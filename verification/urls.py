@@ -15,6 +15,9 @@ urlpatterns = [
     path("visits/<int:pk>/scan/", views.visit_scan, name="visit_scan"),
     path("cases/<int:pk>/refusal/", views.refusal, name="refusal"),
     path("cases/<int:pk>/refusal/notice.pdf", views.refusal_notice_pdf, name="refusal_notice_pdf"),
+    path(
+        "cases/<int:pk>/refusal/notice.docx", views.refusal_notice_docx, name="refusal_notice_docx"
+    ),
     path("cases/<int:pk>/refusal/delivery/", views.refusal_delivery, name="refusal_delivery"),
     path("cases/<int:pk>/refusal/receipt/", views.refusal_receipt, name="refusal_receipt"),
     path("cases/<int:pk>/refusal/receipt/scan/", views.receipt_scan, name="receipt_scan"),
@@ -36,6 +39,7 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/minutes.pdf", views.meeting_minutes_pdf, name="meeting_minutes_pdf"),
     path("decisions/<int:pk>/notice.pdf", views.decision_notice_pdf, name="decision_notice_pdf"),
+    path("decisions/<int:pk>/notice.docx", views.decision_notice_docx, name="decision_notice_docx"),
     path("notices/", views.notice_list, name="notice_list"),
     path("notices/new/", views.notice_create, name="notice_create"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
@@ -52,4 +56,5 @@ urlpatterns = [
     path("relatives/", views.relative_list, name="relative_list"),
     path("deadlines/", views.notification_list, name="notification_list"),
     path("deadlines/bulletin/", views.bulletin_detail, name="bulletin_detail"),
+    path("deadlines/bulletin.docx", views.bulletin_docx, name="bulletin_docx"),
 ]

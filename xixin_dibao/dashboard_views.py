@@ -253,7 +253,8 @@ def _attachment(filename: str) -> str:
 def _bulletin_context(campaign) -> tuple[dict, date]:
     snapshot = dashboard.current_snapshot(campaign)
     today = clock.today()
-    return bulletin.bulletin_context(snapshot.data, today) | {"campaign": campaign}, today
+    context = bulletin.bulletin_context(snapshot.data, today, campaign.document_number or "")
+    return context | {"campaign": campaign}, today
 
 
 @dashboard_page()
@@ -274,6 +275,18 @@ def bulletin_pdf(request, campaign):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = _attachment(f"工作进展情况通报_{today:%Y%m%d}.pdf")
     return response
+
+
+@dashboard_page()
+def bulletin_docx(request, campaign):
+    """The 通报 as a Word document, the same wording and table as the PDF."""
+    from .paper import docx_response, to_docx
+
+    context, today = _bulletin_context(campaign)
+    record_security(
+        kind=AuditEvent.Kind.PRINT, request=request, summary="下载工作进展情况通报Word版"
+    )
+    return docx_response(to_docx(context["paper"]), f"工作进展情况通报_{today:%Y%m%d}.docx")
 
 
 def _figure_labels() -> dict[str, str]:

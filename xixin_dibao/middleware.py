@@ -125,7 +125,9 @@ LEADERSHIP_VIEWS = frozenset(
         "dashboard_export",
         "dashboard_bulletin",
         "dashboard_bulletin_pdf",
+        "dashboard_bulletin_docx",
         "verification:bulletin_detail",
+        "verification:bulletin_docx",
     }
 )
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
     path("dashboard/bulletin/", dashboard_views.bulletin_view, name="dashboard_bulletin"),
     path("dashboard/bulletin.pdf", dashboard_views.bulletin_pdf, name="dashboard_bulletin_pdf"),
+    path("dashboard/bulletin.docx", dashboard_views.bulletin_docx, name="dashboard_bulletin_docx"),
     path("households/", include("households.urls")),
     path("screening/", include("screening.urls")),
     path("verification/", include("verification.urls")),

@@ -44,6 +44,7 @@ HOUSEHOLD_URLS = {
     "verification:home_visit_create": "case",
     "verification:refusal": "case",
     "verification:refusal_notice_pdf": "case",
+    "verification:refusal_notice_docx": "case",
     "verification:refusal_delivery": "case",
     "verification:refusal_receipt": "case",
     "verification:receipt_scan": "case",
@@ -51,6 +52,7 @@ HOUSEHOLD_URLS = {
     "verification:objection_create": "case",
     "verification:visit_scan": "visit",
     "verification:decision_notice_pdf": "decision",
+    "verification:decision_notice_docx": "decision",
     "verification:notice_detail": "notice",
     "verification:notice_print": "notice",
     "verification:notice_pdf": "notice",
@@ -73,9 +75,11 @@ READ_ONLY_URLS = {
     "verification:case_detail",
     "verification:data_match_pdf",
     "verification:refusal_notice_pdf",
+    "verification:refusal_notice_docx",
     "verification:receipt_scan",
     "verification:visit_scan",
     "verification:decision_notice_pdf",
+    "verification:decision_notice_docx",
     "verification:notice_detail",
     "verification:notice_print",
     "verification:notice_pdf",
@@ -260,7 +264,14 @@ def test_leadership_sees_aggregates_only(client_for, leader, world, name):
 
 
 @pytest.mark.parametrize(
-    "name", ["dashboard", "dashboard_bulletin", "dashboard_export", "dashboard_bulletin_pdf"]
+    "name",
+    [
+        "dashboard",
+        "dashboard_bulletin",
+        "dashboard_export",
+        "dashboard_bulletin_pdf",
+        "dashboard_bulletin_docx",
+    ],
 )
 def test_leadership_opens_the_dashboard_bulletin_and_aggregate_exports(
     client_for, leader, world, name

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tests.factories import CampaignFactory, HouseholdFactory, MemberFactory
 from verification.models import (
+    Bulletin,
     Case,
     DataMatchResult,
     HomeVisit,
@@ -184,3 +185,22 @@ def screening_result(household, campaign, outcome="dibao", per_capita_income="48
     }
     values.update(kwargs)
     return model.objects.create(**values)
+
+
+def bulletin_draft(
+    campaign, body: str, title: str = "关于摸排工作进展情况的通报（草稿）"
+) -> Bulletin:
+    """A 通报 draft as the deadline job leaves it (one lagging village), with `body` as saved."""
+    figures = [
+        {
+            "village_id": 1,
+            "village": "保合村",
+            "total": 2,
+            "screened": 1,
+            "unscreened": 1,
+            "rate": 50.0,
+        }
+    ]
+    return Bulletin.objects.create(
+        campaign=campaign, title=title, body=body, figures=figures, generated_on=date(2022, 11, 3)
+    )

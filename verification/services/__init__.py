@@ -4,11 +4,17 @@ from .auto_exit import confirm_auto_exit, reverse_auto_exit
 from .cases import ensure_cases, scope_source, transition
 from .common import CaseError, ConflictError
 from .datamatch import ImportRejected, case_mismatches, import_data_match, record_data_match
-from .deadlines import enforce_deadlines, unscreened_households, village_figures
+from .deadlines import (
+    enforce_deadlines,
+    render_bulletin_draft_docx,
+    unscreened_households,
+    village_figures,
+)
 from .documents import (
     household_documents,
     render_data_match,
     render_decision_notice,
+    render_decision_notice_docx,
     render_minutes,
     render_public_notice,
 )
@@ -28,6 +34,7 @@ from .refusals import (
     record_receipt,
     record_refusal,
     render_refusal_notice,
+    render_refusal_notice_docx,
 )
 from .relatives import declare_relative, recusal_members, register_relatives
 from .review import RecusalError, build_agenda, create_meeting, decide_case, income_basis
@@ -67,11 +74,14 @@ __all__ = [
     "reverse_auto_exit",
     "recusal_members",
     "register_relatives",
+    "render_bulletin_draft_docx",
     "render_data_match",
     "render_decision_notice",
+    "render_decision_notice_docx",
     "render_minutes",
     "render_public_notice",
     "render_refusal_notice",
+    "render_refusal_notice_docx",
     "scope_source",
     "report_notice",
     "split_names",

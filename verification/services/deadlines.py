@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from households.models import Campaign, Household, Village
 from xixin_dibao import clock
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.paper import Annex, Block, Cell, Paper, Row, to_docx
 
 from .. import states
 from ..models import Bulletin, Case, Notification
@@ -204,6 +205,43 @@ def bulletin_text(campaign, figures: list[dict], today: date) -> tuple[str, str]
         lines.append("各村均已按期完成摸排工作。")
     lines += ["", "洗新乡低保扩面扩围工作领导小组办公室", cn_date(today)]
     return title, "\n".join(lines)
+
+
+def bulletin_draft_paper(bulletin: Bulletin) -> Paper:
+    """The draft as saved (edits included): the lines after its last blank line are the 落款."""
+    lines = [line.strip() for line in bulletin.body.splitlines()]
+    split = len(lines) - lines[::-1].index("") if "" in lines else len(lines)
+    text = [line for line in lines[:split] if line]
+    signature = tuple(line for line in lines[split:] if line)
+    blocks = [
+        Block(line, "flat" if i == 0 and line.endswith("：") else "para")
+        for i, line in enumerate(text)
+    ]
+    rows = tuple(
+        Row(
+            (
+                Cell(f["village"]),
+                *(Cell(str(f[key]), "num") for key in ("total", "screened", "unscreened")),
+                Cell(f"{f['rate']}%", "num"),
+            )
+        )
+        for f in bulletin.figures
+    )
+    return Paper(
+        title=bulletin.title,
+        body=tuple(blocks[:-1]),
+        closing=tuple(blocks[-1:]),
+        signature=signature,
+        annex=Annex(
+            title="附件：各村摸排情况（截止日数据）",
+            header=("村", "应摸排（户）", "已完成", "未完成", "完成率"),
+            rows=rows,
+        ),
+    )
+
+
+def render_bulletin_draft_docx(bulletin: Bulletin) -> bytes:
+    return to_docx(bulletin_draft_paper(bulletin))
 
 
 @transaction.atomic

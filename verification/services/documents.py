@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from archives.pdf import render_pdf
+from xixin_dibao.paper import Block, Paper, to_docx
 
 from ..models import Case, PublicNotice, ReviewDecision, ReviewMeeting
 from .common import cn_date
@@ -42,23 +43,59 @@ def render_decision_extract(item: ReviewDecision) -> bytes:
 
 
 def decision_notice_context(item: ReviewDecision) -> dict:
+    household, meeting = item.case.household, item.meeting
+    issued_on = cn_date(
+        timezone.localdate(item.decided_at) if item.decided_at else item.meeting.held_on
+    )
+    document = item.case.campaign.document_number or "洗府发〔2022〕156号"
+    if item.decision == ReviewDecision.Decision.EXIT:
+        outcome = "你户已不再符合最低生活保障（低保边缘）条件，决定退出。"
+    else:
+        outcome = "你户不符合最低生活保障（低保边缘）条件，决定不予纳入。"
+    paper = Paper(
+        title="不符合条件告知书",
+        number=item.notice_number,
+        body=(
+            Block(f"{household.head_name}户（{household.village.name}）：", "flat"),
+            Block(
+                f"根据《洗新乡低保扩面扩围实施方案》（{document}）和《最低生活保障审核确认办法》，"
+                f"经{cn_date(meeting.held_on)}集体研究审核（{meeting.number}），结合家庭经济状况"
+                f"信息比对结果和入户调查情况，{outcome}"
+            ),
+            Block("理由如下："),
+            Block(item.reasons, "box"),
+        ),
+        closing=(
+            Block(
+                "如对本决定有异议，可自收到本告知书之日起向洗新乡人民政府或石柱土家族自治县"
+                "民政局提出，也可依法申请行政复议或者提起行政诉讼。家庭情况发生变化的，"
+                "可重新提出申请。"
+            ),
+        ),
+        signature=(f"{GOVERNMENT_NAME}（盖章）", issued_on),
+        after=(Block("签收人：＿＿＿＿＿＿　　签收日期：＿＿＿＿年＿＿月＿＿日", "flat"),),
+    )
     return {
         "item": item,
         "case": item.case,
-        "household": item.case.household,
+        "household": household,
         "campaign": item.case.campaign,
-        "meeting": item.meeting,
-        "issued_on": cn_date(
-            timezone.localdate(item.decided_at) if item.decided_at else item.meeting.held_on
-        ),
+        "meeting": meeting,
+        "issued_on": issued_on,
         "office": OFFICE_NAME,
         "government": GOVERNMENT_NAME,
+        "paper": paper,
     }
 
 
 def render_decision_notice(item: ReviewDecision) -> bytes:
     """不符合条件告知书: the negative decision and its written reasons."""
     return render_pdf("verification/pdf/decision_notice.html", decision_notice_context(item))
+
+
+def render_decision_notice_docx(item: ReviewDecision) -> bytes:
+    """The same 不符合条件告知书 as an editable Word document."""
+    return to_docx(decision_notice_context(item)["paper"])
 
 
 def public_notice_context(notice: PublicNotice) -> dict:

@@ -12,6 +12,7 @@ from archives.pdf import render_pdf
 from xixin_dibao import clock
 from xixin_dibao.audit import record_change, snapshot
 from xixin_dibao.models import AuditEvent
+from xixin_dibao.paper import Block, Paper, to_docx
 
 from .. import scans
 from ..models import Case, Refusal
@@ -92,21 +93,73 @@ def notice_number(refusal: Refusal) -> str:
 
 def refusal_notice_context(refusal: Refusal) -> dict:
     case = refusal.case
+    household = case.household
+    details = refusal.details.strip().rstrip("。；;，,") + "。"
+    issued_on = cn_date(refusal.refused_on)
+    reply_by = cn_date(refusal.reply_by or case.campaign.verification_cutoff)
+    document = case.campaign.document_number or "洗府发〔2022〕156号"
+    title = "拒不配合家庭经济状况核查告知书"
+    paper = Paper(
+        title=title,
+        number=refusal.notice_number,
+        body=(
+            Block(f"{household.head_name}户（{household.village.name}）：", "flat"),
+            Block(
+                f"根据《洗新乡低保扩面扩围实施方案》（{document}），本次低保扩面扩围工作需对在册"
+                "低保对象、新增低保对象、低保边缘家庭及其共同生活的家庭成员开展家庭经济状况"
+                f"核查。{issued_on}，你户拒不配合开展经济核查：{details}"
+            ),
+            Block(
+                "依据上述方案“对无特殊情况拒不配合开展经济核查的，视为自动退出”的规定，现书面告知如下："
+            ),
+            Block(
+                f"一、请你户在{reply_by}前（含当日）配合完成家庭经济状况核查（签署核查授权书、"
+                "如实申报家庭收入和财产、配合入户调查）。"
+            ),
+            Block("二、如有特殊情况无法配合的，请及时向村综合服务专干或乡民政与社会事务办说明。"),
+            Block(
+                "三、无特殊情况仍拒不配合的，视为自动退出：在册对象不再享受低保（低保边缘）待遇，"
+                "新申请对象不予纳入。"
+            ),
+        ),
+        closing=(Block("四、对本告知有异议的，可向洗新乡民政与社会事务办反映。"),),
+        signature=("洗新乡民政与社会事务办（盖章）", issued_on),
+        after=(
+            Block("（沿此线剪开，回执联由村综合服务专干交回乡民政与社会事务办办公室主任）", "cut"),
+            Block("回　执", "center"),
+            Block(
+                f"{household.head_name}户已收到洗新乡民政与社会事务办《{title}》"
+                f"（{refusal.notice_number}）。"
+            ),
+            Block("被告知人（签字或按印）：＿＿＿＿＿＿　　签收日期：＿＿＿＿＿＿", "flat"),
+            Block("送达人（签字）：＿＿＿＿＿＿　　见证人（留置送达时）：＿＿＿＿＿＿", "flat"),
+            Block(
+                "送达方式：□ 直接送达（本人签收）　□ 交同住成年家属签收　□ 留置送达　□ 邮寄送达",
+                "flat",
+            ),
+        ),
+    )
     return {
         "refusal": refusal,
-        "details": refusal.details.strip().rstrip("。；;，,") + "。",
+        "details": details,
         "case": case,
-        "household": case.household,
+        "household": household,
         "campaign": case.campaign,
         "number": refusal.notice_number,
-        "issued_on": cn_date(refusal.refused_on),
-        "reply_by": cn_date(refusal.reply_by or case.campaign.verification_cutoff),
+        "issued_on": issued_on,
+        "reply_by": reply_by,
+        "paper": paper,
     }
 
 
 def render_refusal_notice(refusal: Refusal) -> bytes:
     """The written notice (告知书) with its tear-off receipt (回执) as PDF."""
     return render_pdf("verification/pdf/refusal_notice.html", refusal_notice_context(refusal))
+
+
+def render_refusal_notice_docx(refusal: Refusal) -> bytes:
+    """The same notice and receipt as an editable Word document."""
+    return to_docx(refusal_notice_context(refusal)["paper"])
 
 
 @transaction.atomic

@@ -14,17 +14,19 @@ from .cases import (
     visit_scan,
 )
 from .confirmation import confirmation_list, confirmation_reverse
-from .oversight import bulletin_detail, notification_list, relative_list
+from .oversight import bulletin_detail, bulletin_docx, notification_list, relative_list
 from .refusals import (
     auto_exit_confirm,
     auto_exit_reverse,
     refusal,
     refusal_delivery,
     refusal_exception,
+    refusal_notice_docx,
     refusal_notice_pdf,
     refusal_receipt,
 )
 from .review import (
+    decision_notice_docx,
     decision_notice_pdf,
     meeting_create,
     meeting_decide,
@@ -49,6 +51,7 @@ __all__ = [
     "auto_exit_confirm",
     "auto_exit_reverse",
     "bulletin_detail",
+    "bulletin_docx",
     "case_detail",
     "case_list",
     "case_sync",
@@ -57,6 +60,7 @@ __all__ = [
     "data_match_import",
     "data_match_pdf",
     "data_match_template",
+    "decision_notice_docx",
     "decision_notice_pdf",
     "home_visit_create",
     "meeting_create",
@@ -79,6 +83,7 @@ __all__ = [
     "refusal",
     "refusal_delivery",
     "refusal_exception",
+    "refusal_notice_docx",
     "refusal_notice_pdf",
     "refusal_receipt",
     "relative_list",

@@ -3,16 +3,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from households import idnumber
 from households.models import Household
 from xixin_dibao import clock
+from xixin_dibao.paper import docx_response
 
 from .. import services
 from ..forms import BulletinForm, RelativeForm
 from ..models import Bulletin, Notification, RelativeDeclaration, SeparateRegistration
-from .common import PAGE_SIZE, current_campaign, office_only, run_service, writers_only
+from .common import (
+    PAGE_SIZE,
+    current_campaign,
+    log_print,
+    office_only,
+    run_service,
+    writers_only,
+)
 
 
 @login_required
@@ -69,6 +77,17 @@ def bulletin_detail(request):
             return redirect("verification:bulletin_detail")
     return render(
         request, "verification/bulletin_detail.html", {"bulletin": bulletin, "form": form}
+    )
+
+
+@login_required
+def bulletin_docx(request):
+    """The 通报 draft as saved, as a Word document to finish in WPS or Word."""
+    request.user.require(not request.user.is_village_officer, "通报草稿由民政办起草。")
+    bulletin = get_object_or_404(Bulletin, campaign=current_campaign(request.user))
+    log_print(request, summary="下载通报草稿Word版", obj=bulletin)
+    return docx_response(
+        services.render_bulletin_draft_docx(bulletin), f"通报草稿-{clock.today():%Y%m%d}.docx"
     )
 
 

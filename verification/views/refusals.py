@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from xixin_dibao import clock
+from xixin_dibao.paper import docx_response
 
 from .. import scans, services
 from ..forms import (
@@ -58,8 +59,8 @@ def refusal(request, pk):
     return _form_page(request, case, form, "登记拒不配合核查")
 
 
-@login_required
-def refusal_notice_pdf(request, pk):
+def _printed_refusal(request, pk, *, word: bool = False):
+    """The case's refusal, numbered and its printing audited; 404 outside the user's villages."""
     case = get_case(request, pk)
     refusal = getattr(case, "refusal", None)
     if refusal is None:
@@ -67,12 +68,23 @@ def refusal_notice_pdf(request, pk):
     services.notice_number(refusal)
     log_print(
         request,
-        summary=f"打印告知书 {refusal.notice_number}",
+        summary=f"{'下载Word版' if word else '打印'}告知书 {refusal.notice_number}",
         household_id=case.household_id,
         obj=refusal,
     )
-    data = services.render_refusal_notice(refusal)
-    return scans.pdf_response(data, f"书面告知书-{case.household.head_name}.pdf")
+    return refusal, f"书面告知书-{case.household.head_name}-{clock.today():%Y%m%d}"
+
+
+@login_required
+def refusal_notice_pdf(request, pk):
+    refusal, name = _printed_refusal(request, pk)
+    return scans.pdf_response(services.render_refusal_notice(refusal), f"{name}.pdf")
+
+
+@login_required
+def refusal_notice_docx(request, pk):
+    refusal, name = _printed_refusal(request, pk, word=True)
+    return docx_response(services.render_refusal_notice_docx(refusal), f"{name}.docx")
 
 
 @login_required

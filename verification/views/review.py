@@ -12,6 +12,7 @@ from households.models import Member, Village
 from households.views import get_visible_household
 from screening.benefit import rounding_places
 from xixin_dibao import clock
+from xixin_dibao.paper import docx_response
 
 from .. import scans, services
 from ..forms import AgendaDecisionForm, DecisionForm, MeetingForm, NoticeForm, ObjectionForm
@@ -263,21 +264,31 @@ def meeting_minutes_pdf(request, pk):
     )
 
 
-@login_required
-def decision_notice_pdf(request, pk):
+def _printed_decision_notice(request, pk, *, word: bool = False):
+    """A negative decision of a household the user sees, its printing audited; else 404."""
     item = get_object_or_404(ReviewDecision.objects.select_related("case", "meeting"), pk=pk)
     case = get_case(request, item.case_id)
     if not item.is_negative:
         raise Http404("该决定不需要不符合条件告知书")
     log_print(
         request,
-        summary=f"打印不符合条件告知书 {item.notice_number}",
+        summary=f"{'下载Word版' if word else '打印'}不符合条件告知书 {item.notice_number}",
         household_id=case.household_id,
         obj=item,
     )
-    return scans.pdf_response(
-        services.render_decision_notice(item), f"不符合条件告知书-{case.household.head_name}.pdf"
-    )
+    return item, f"不符合条件告知书-{case.household.head_name}-{clock.today():%Y%m%d}"
+
+
+@login_required
+def decision_notice_pdf(request, pk):
+    item, name = _printed_decision_notice(request, pk)
+    return scans.pdf_response(services.render_decision_notice(item), f"{name}.pdf")
+
+
+@login_required
+def decision_notice_docx(request, pk):
+    item, name = _printed_decision_notice(request, pk, word=True)
+    return docx_response(services.render_decision_notice_docx(item), f"{name}.docx")
 
 
 # ---- 公示 ---------------------------------------------------------------------------------------
