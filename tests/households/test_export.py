@@ -33,8 +33,8 @@ NASTY = [
 
 
 def as_read(text: str) -> str:
-    """XML turns a stored CR into LF on reading; everything else comes back as written."""
-    return text.replace("\r", "\n")
+    """openpyxl stores a CR as _x000D_, so every text comes back exactly as written."""
+    return text
 
 
 def exported(response):

@@ -169,10 +169,14 @@ def test_export_writes_the_filtered_queue_as_safe_xlsx(client_for, office_user, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == ("户编号", "户主", "村")
     names = {r[1] for r in rows[2:]}
-    assert names == {"'=HYPERLINK(1)", "孙穷"}
+    assert names == {"=HYPERLINK(1)", "孙穷"}  # kept as typed, stored as quoted text
+    quoted = [c for c in sheet["B"][2:] if c.value == "=HYPERLINK(1)"]
+    assert quoted[0].data_type == "s" and quoted[0].quotePrefix
     assert all(r[6] == "低保" for r in rows[2:])
     assert sorted(r[5] for r in rows[2:]) == [1400, 2100]  # numbers stay numbers
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:P{len(rows)}"
+    assert {c.number_format for c in sheet["F"][2:]} == {"#,##0.00"}
     assert AuditEvent.objects.filter(kind="export", actor=office_user).count() == 1
 
 
