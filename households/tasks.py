@@ -14,10 +14,10 @@ from xixin_dibao.diskwrite import DiskFullError, atomic_file
 from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
 from xixin_dibao.models import Job
 
+from .exporting import household_export_queryset, write_households_xlsx
 from .importing import import_households_file
 from .importing.report import write_error_report
 from .importing.uploads import stored_path
-from .resources import HouseholdResource, write_households_xlsx
 
 logger = logging.getLogger(__name__)
 ERROR_REPORT_NAME = "导入错误清单.xlsx"
@@ -81,14 +81,18 @@ def export_households_task(job_id: int) -> None:
 
 def _export(job: Job) -> None:
     params = QueryDict(job.params.get("query", ""))
-    resource = HouseholdResource(user=job.owner, reveal=job.params.get("reveal"), params=params)
+    reveal = bool(job.params.get("reveal")) and job.owner.can_reveal_ids
     path = result_path(job, "households.xlsx")
     try:
-        total = resource.get_queryset().count()
+        households = household_export_queryset(job.owner, params)
+        total = households.count()
         set_progress(job, done=0, total=total, message="正在导出……")
         with atomic_file(path) as handle:  # whole file or none (issue 19.12)
             count = write_households_xlsx(
-                resource, handle, progress=lambda n: set_progress(job, done=n, total=total)
+                handle,
+                households=households,
+                reveal=reveal,
+                progress=lambda n: set_progress(job, done=n, total=total),
             )
     except DiskFullError as exc:
         logger.error("household export job %s: disk full", job.pk)
