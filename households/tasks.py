@@ -10,8 +10,7 @@ from celery import shared_task
 from django.conf import settings
 from django.http import QueryDict
 
-from xixin_dibao.diskwrite import DiskFullError, atomic_file
-from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
+from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress, write_result
 from xixin_dibao.models import Job
 
 from .exporting import household_export_queryset, write_households_xlsx
@@ -82,24 +81,17 @@ def export_households_task(job_id: int) -> None:
 def _export(job: Job) -> None:
     params = QueryDict(job.params.get("query", ""))
     reveal = bool(job.params.get("reveal")) and job.owner.can_reveal_ids
-    path = result_path(job, "households.xlsx")
-    try:
-        households = household_export_queryset(job.owner, params)
-        total = households.count()
-        set_progress(job, done=0, total=total, message="正在导出……")
-        with atomic_file(path) as handle:  # whole file or none (issue 19.12)
-            count = write_households_xlsx(
-                handle,
-                households=households,
-                reveal=reveal,
-                progress=lambda n: set_progress(job, done=n, total=total),
-            )
-    except DiskFullError as exc:
-        logger.error("household export job %s: disk full", job.pk)
-        fail_job(job, f"导出失败：{exc}")
-        return
-    except Exception:  # noqa: BLE001 - reported on the job page
-        logger.exception("household export job %s crashed", job.pk)
-        fail_job(job, "导出失败：系统出错，请稍后重试。")
-        return
-    finish_job(job, message=f"已导出 {count} 户。", path=path, name=job.params.get("name", ""))
+    households = household_export_queryset(job.owner, params)
+    total = households.count()
+    set_progress(job, done=0, total=total, message="正在导出……")
+    write_result(
+        job,
+        "households.xlsx",
+        lambda handle: write_households_xlsx(
+            handle,
+            households=households,
+            reveal=reveal,
+            progress=lambda n: set_progress(job, done=n, total=total),
+        ),
+        done_message=lambda count: f"已导出 {count} 户。",
+    )

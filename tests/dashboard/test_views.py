@@ -259,6 +259,30 @@ def test_drill_down_of_persons_lists_their_households(dataset, office_user, clie
     assert listed == {dataset[k].pk for k in ("h1", "h5", "h6", "h8", "h9")}
 
 
+def test_drill_down_export_is_the_pages_list(
+    dataset, campaign, village_a, office_user, leader, client_for
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    query = {"key": "now_persons", "campaign": campaign.pk}
+    response = client_for(office_user).get("/dashboard/households/export/", query)
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    codes = {c.value for c in sheet["A"][1:]}
+    assert codes == {dataset[k].code for k in ("h1", "h5", "h6", "h8", "h9")}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:E{len(codes) + 1}"
+    response = client_for(office_user).get(
+        "/dashboard/households/export/", {"key": "outreach_pending", "village": village_a.pk}
+    )
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    assert [c.value for c in sheet["A"][1:]] == [dataset["h3"].code]
+    assert client_for(leader).get("/dashboard/households/export/", query).status_code == 403
+    response = client_for(office_user).get("/dashboard/households/export/", {"key": "x"})
+    assert response.status_code == 404
+
+
 def test_unknown_figure_is_404(dataset, office_user, client_for):
     client = client_for(office_user)
     assert client.get("/dashboard/households/", {"key": "_recorded_3"}).status_code == 404
