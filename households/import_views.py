@@ -32,7 +32,7 @@ def inline_import_max_bytes() -> int:
 
 
 def inline_export_max_rows() -> int:
-    return getattr(settings, "EXPORT_INLINE_MAX_ROWS", 10_000)
+    return settings.EXPORT_INLINE_MAX_ROWS
 
 
 class ImportForm(forms.Form):

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from households.models import AssistanceRecord, Campaign, Household
 from tests.factories import HouseholdFactory, MemberFactory, TownshipFactory, UserFactory
@@ -328,6 +329,11 @@ def test_export_has_every_table_with_the_figures(dataset, leader, client_for):
     progress = list(book["各环节进度"].iter_rows(values_only=True))
     assert progress[0][:5] == ("村", "应摸排", "已摸排", "已摸排比例", "核查对象")
     assert progress[3][:5] == ("全乡合计", 7, 6, pytest.approx(0.8571, abs=1e-4), 8)
+    share = book["各环节进度"]["D4"]  # a ratio is a number shown as a percentage, not text
+    assert share.data_type == "n" and share.number_format == "0.0%"
+    assert book["各环节进度"]["B4"].number_format == "0"
+    assert book["各环节进度"].freeze_panes == "A2"
+    assert book["各环节进度"].auto_filter.ref == f"A1:{get_column_letter(len(progress[0]))}4"
     assert AuditEvent.objects.filter(kind="export", summary="导出进度看板统计表").count() == 1
 
 
