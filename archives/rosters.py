@@ -16,12 +16,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from households import idnumber, register
 from households.models import AssistanceRecord, Campaign, Household, Member, Village
-from households.xlsx_cells import safe_cell_value
 from xixin_dibao import clock
+from xixin_dibao.xlsx import safe_cell_value, setup_page
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,7 @@ COLUMNS = [
 LAST_COL = get_column_letter(len(COLUMNS))
 READ_CHUNK = 2_000  # rows read from the database at a time (memory stays flat)
 HEADER_ROWS = "3:4"
+FIRST_DATA_ROW = 5  # title, subtitle, two header rows
 
 THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -242,16 +242,12 @@ def _header_runs():
 
 
 def _page_setup(ws) -> None:
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    """A4 landscape, one page wide, the two header rows on every page, frozen below them."""
+    setup_page(ws, title_rows=HEADER_ROWS)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_title_rows = HEADER_ROWS
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def scope_name(user, village: Village | None) -> str:
@@ -311,13 +307,15 @@ def write_roster(target, *, user, kind: str, village: Village | None = None, rev
             cell.value = value
         ws.append(body)
     result.total_amount = total
+    # The filter buttons sit on the lower header row and cover the people, not the totals.
+    ws.auto_filter.ref = f"A{FIRST_DATA_ROW - 1}:{LAST_COL}{FIRST_DATA_ROW - 1 + result.rows}"
     _write_footer(ws, result, body)
     wb.save(target)
     return result
 
 
 def _write_footer(ws, result: RosterResult, body) -> None:
-    first = result.rows + 5  # title, subtitle, two header rows, then data from row 5
+    first = result.rows + FIRST_DATA_ROW
     totals = [None] * len(COLUMNS)
     totals[0] = "合计"
     totals[3] = f"{len(result.households)}户"

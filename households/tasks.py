@@ -10,14 +10,13 @@ from celery import shared_task
 from django.conf import settings
 from django.http import QueryDict
 
-from xixin_dibao.diskwrite import DiskFullError, atomic_file
-from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress
+from xixin_dibao.jobs import claimed, fail_job, finish_job, result_path, set_progress, write_result
 from xixin_dibao.models import Job
 
+from .exporting import household_export_queryset, write_households_xlsx
 from .importing import import_households_file
 from .importing.report import write_error_report
 from .importing.uploads import stored_path
-from .resources import HouseholdResource, write_households_xlsx
 
 logger = logging.getLogger(__name__)
 ERROR_REPORT_NAME = "导入错误清单.xlsx"
@@ -81,21 +80,18 @@ def export_households_task(job_id: int) -> None:
 
 def _export(job: Job) -> None:
     params = QueryDict(job.params.get("query", ""))
-    resource = HouseholdResource(user=job.owner, reveal=job.params.get("reveal"), params=params)
-    path = result_path(job, "households.xlsx")
-    try:
-        total = resource.get_queryset().count()
-        set_progress(job, done=0, total=total, message="正在导出……")
-        with atomic_file(path) as handle:  # whole file or none (issue 19.12)
-            count = write_households_xlsx(
-                resource, handle, progress=lambda n: set_progress(job, done=n, total=total)
-            )
-    except DiskFullError as exc:
-        logger.error("household export job %s: disk full", job.pk)
-        fail_job(job, f"导出失败：{exc}")
-        return
-    except Exception:  # noqa: BLE001 - reported on the job page
-        logger.exception("household export job %s crashed", job.pk)
-        fail_job(job, "导出失败：系统出错，请稍后重试。")
-        return
-    finish_job(job, message=f"已导出 {count} 户。", path=path, name=job.params.get("name", ""))
+    reveal = bool(job.params.get("reveal")) and job.owner.can_reveal_ids
+    households = household_export_queryset(job.owner, params)
+    total = households.count()
+    set_progress(job, done=0, total=total, message="正在导出……")
+    write_result(
+        job,
+        "households.xlsx",
+        lambda handle: write_households_xlsx(
+            handle,
+            households=households,
+            reveal=reveal,
+            progress=lambda n: set_progress(job, done=n, total=total),
+        ),
+        done_message=lambda count: f"已导出 {count} 户。",
+    )

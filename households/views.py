@@ -1,5 +1,6 @@
 """Registry pages: list, detail, one-page entry form, ID check, to-do, import/export."""
 
+import re
 import secrets
 import time
 
@@ -10,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Reverse
 from django.http import Http404, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -99,14 +101,37 @@ def remember_search(request, text: str) -> str:
     return key
 
 
+# 4 to 8 trailing characters of an ID number (尾号), the last one possibly X.
+ID_TAIL_RE = re.compile(r"\d{3,7}[\dXx]")
+
+
+def id_tail_households(tail: str):
+    """Households with a member whose ID number ends in `tail` (indexed on PostgreSQL, 0009)."""
+    members = Member.objects.alias(id_reversed=Reverse("id_number"))
+    return members.filter(id_reversed__startswith=tail.upper()[::-1]).values("household_id")
+
+
+def search_households(qs, q: str):
+    """Households matching the search text: name, 户编号, address, ID number or its tail."""
+    member_match = Member.objects.filter(household=OuterRef("pk")).filter(
+        Q(name__contains=q) | Q(id_number=idnumber.normalize(q))
+    )
+    match = (
+        Q(head_name__contains=q)
+        | Q(code__icontains=q)
+        | Q(address__contains=q)
+        | Exists(member_match)
+    )
+    if ID_TAIL_RE.fullmatch(q):
+        match |= Q(pk__in=id_tail_households(q))
+    return qs.filter(match)
+
+
 def filter_households(qs, params):
     """Apply the list filters: search, village, group, priority group, assistance status."""
     q = (params.get("q") or "").replace("\x00", "").strip()
     if q:
-        member_match = Member.objects.filter(household=OuterRef("pk")).filter(
-            Q(name__contains=q) | Q(id_number=idnumber.normalize(q))
-        )
-        qs = qs.filter(Q(head_name__contains=q) | Q(code__icontains=q) | Exists(member_match))
+        qs = search_households(qs, q)
     for key, lookup in (
         ("village", "village_id"),
         ("group", "group_id"),
@@ -122,6 +147,39 @@ def filter_households(qs, params):
     elif status:
         qs = qs.filter(assistance_now__contains=assistance_text([status]))
     return qs
+
+
+# ?sort= keys of the list's sortable columns; anything else gives the default order.
+SORTS = {
+    "code": ("code",),
+    "head": ("head_name", "code"),
+    "village": ("village__code", "code"),
+    "created": ("created_at", "code"),
+}
+DEFAULT_ORDER = ("village__code", "code")
+
+
+def household_order(sort: str | None) -> tuple[str, ...]:
+    """The ORDER BY of `?sort=` (a key or -key); an unknown key gives the default order."""
+    sort = str(sort or "")
+    fields = SORTS.get(sort.removeprefix("-"))
+    if fields is None:
+        return DEFAULT_ORDER
+    if sort.startswith("-"):
+        return tuple(f"-{f}" for f in fields)
+    return fields
+
+
+def sort_links(params, current: str) -> dict[str, dict]:
+    """For each sortable column: the query string that sorts by it and its arrow, if sorted."""
+    links = {}
+    for key in SORTS:
+        flipped = f"-{key}" if current == key else key
+        query = params.copy()
+        query["sort"] = flipped
+        arrow = "▲" if current == key else ("▼" if current == f"-{key}" else "")
+        links[key] = {"query": query.urlencode(), "arrow": arrow}
+    return links
 
 
 def _filter_choices(user, params):
@@ -161,7 +219,7 @@ def household_list(request):
     if request.method == "POST":
         # The filter form posts; the search text stays in the session (see search_params).
         params = QueryDict(mutable=True)
-        for key in ("village", "group", "priority", "status"):
+        for key in ("village", "group", "priority", "status", "sort"):
             if request.POST.get(key):
                 params[key] = request.POST[key]
         text = (request.POST.get("q") or "").strip()
@@ -171,13 +229,16 @@ def household_list(request):
     filters = search_params(request)
     qs = filter_households(Household.objects.for_user(request.user), filters)
     qs = qs.select_related("village", "group")
-    paginator = Paginator(qs.order_by("village__code", "code"), PAGE_SIZE)
+    sort = str(request.GET.get("sort") or "")
+    paginator = Paginator(qs.order_by(*household_order(sort)), PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("q", None)  # an old-style ?q= link: the text is shown, not passed on in links
     if filters.get("q") and "s" not in params:
         params["s"] = remember_search(request, filters["q"])
+    unsorted = params.copy()
+    unsorted.pop("sort", None)
     villages, groups = _filter_choices(request.user, filters)
     return render(
         request,
@@ -192,6 +253,8 @@ def household_list(request):
             "status_choices": AssistanceRecord.Kind.choices + [("none", "无救助")],
             "params": filters,
             "link_query": params.urlencode(),
+            "sorts": sort_links(unsorted, sort),
+            "sort": sort if sort.removeprefix("-") in SORTS else "",
         },
     )
 

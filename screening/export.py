@@ -1,35 +1,31 @@
-"""The director's queue as an .xlsx workbook (openpyxl write-only; text never runs as a formula)."""
+"""The director's queue as an .xlsx list (xixin_dibao.xlsx: typed, filterable, streamed)."""
 
 from __future__ import annotations
 
-from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from xixin_dibao.xlsx import Col, save_list
 
 from .labels import GROUP_LABELS, flag_label, outcome_label
 
-# = + - @ tab CR LF NUL, and the full-width forms spreadsheets also take as formula starters (S-16).
-FORMULA_STARTERS = frozenset("=+-@\t\r\n\0＝＋－＠")
-HEADERS = (
-    "户编号",
-    "户主",
-    "村",
-    "村民组",
-    "计入人数",
-    "人均年收入（元）",
-    "研判结论",
-    "测算月保障金（元/户）",
-    "临界",
-    "回头看",
-    "需人工复核事项",
-    "重点人群",
-    "较上次",
-    "上次结论",
-    "规则版本",
-    "研判时间",
-)
 COLUMNS = (
+    Col("户编号", 20),
+    Col("户主", 12),
+    Col("村", 10),
+    Col("村民组", 10),
+    Col("计入人数", 8, "int"),
+    Col("人均年收入（元）", 14, "money"),
+    Col("研判结论", 12),
+    Col("测算月保障金（元/户）", 14, "money"),
+    Col("临界", 6),
+    Col("回头看", 6),
+    Col("需人工复核事项", 40),
+    Col("重点人群", 30),
+    Col("较上次", 10),
+    Col("上次结论", 10),
+    Col("规则版本", 10),
+    Col("研判时间", 17, "datetime"),
+)
+HEADERS = tuple(c.header for c in COLUMNS)
+FIELDS = (
     "household__code",
     "household__head_name",
     "household__village__name",
@@ -49,37 +45,23 @@ COLUMNS = (
 )
 
 
-def _safe_text(value: str) -> str:
-    """Prefix text a spreadsheet would read as a formula with an apostrophe."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value and value[0] in FORMULA_STARTERS:
-        return "'" + value
-    return value
-
-
-try:  # the registry's helper, so the whole app escapes one way
-    from households.xlsx_cells import safe_cell_value as safe_text
-except ImportError:  # pragma: no cover - depends on the other module's presence
-    safe_text = _safe_text
-
-
 def _codes(text: str) -> list[str]:
     return [c for c in text.split(",") if c]
 
 
-def row_values(row: tuple, money=float) -> list:
+def row_values(row: tuple) -> list:
     """One queue row as cell values: numbers stay numbers, codes become Chinese labels."""
     (code, head, village, group, members, income, outcome, monthly, near, lookback) = row[:10]
     flags, groups, changed, previous, version, created = row[10:]
     return [
-        safe_text(code),
-        safe_text(head),
-        safe_text(village),
-        safe_text(group or ""),
+        code,
+        head,
+        village,
+        group or "",
         members,
-        money(income),
+        income,
         outcome_label(outcome),
-        money(monthly),
+        monthly,
         "是" if near else "",
         "是" if lookback else "",
         "；".join(flag_label(c) for c in _codes(flags)),
@@ -87,29 +69,11 @@ def row_values(row: tuple, money=float) -> list:
         "结论有变化" if changed else ("首次研判" if not previous else ""),
         outcome_label(previous) if previous else "",
         version,
-        timezone.localtime(created).strftime("%Y-%m-%d %H:%M") if created else "",
+        created,
     ]
 
 
 def write_queue(results, target, *, title: str) -> int:
     """Write the results queryset (already filtered, ordered) to `target`; return rows written."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("研判队列")
-    sheet.column_dimensions["B"].width = 12
-    sheet.column_dimensions["K"].width = 40
-    sheet.append([safe_text(title)])
-    sheet.append(list(HEADERS))
-
-    def money(value):
-        if value is None:
-            return None
-        cell = WriteOnlyCell(sheet, value=float(value))
-        cell.number_format = "#,##0.00"
-        return cell
-
-    count = 0
-    for row in results.values_list(*COLUMNS).iterator(chunk_size=2000):
-        sheet.append(row_values(row, money))
-        count += 1
-    workbook.save(target)
-    return count
+    rows = (row_values(r) for r in results.values_list(*FIELDS).iterator(chunk_size=2000))
+    return save_list(target, "研判队列", COLUMNS, rows, intro=[[title]])

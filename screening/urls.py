@@ -9,6 +9,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("run/", views.start_run, name="run"),
     path("lookback/", views.lookback, name="lookback"),
+    path("lookback/export/", views.lookback_export, name="lookback_export"),
     path("what-if/", views.what_if, name="what_if"),
     path("households/<int:pk>/rescreen/", views.rescreen_household, name="rescreen_household"),
 ]

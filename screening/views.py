@@ -16,6 +16,7 @@ from households.models import Campaign, Village
 from households.views import get_visible_household
 from xixin_dibao import clock, jobs
 from xixin_dibao.audit import record_security
+from xixin_dibao.exports import export_response
 from xixin_dibao.models import AuditEvent, Job
 
 from . import services, tasks
@@ -194,6 +195,26 @@ def rescreen_household(request, pk):
 LOOKBACK_KINDS = {"": "全部", "exit": "退出低保", "refused": "申请低保未获通过"}
 
 
+def _lookback_kind(params) -> str:
+    kind = params.get("kind", "")
+    return kind if kind in LOOKBACK_KINDS else ""
+
+
+def lookback_queryset(campaign, user, params):
+    households = services.lookback_households(campaign, user=user, kind=_lookback_kind(params))
+    return households.select_related("village").order_by("village__code", "code")
+
+
+def current_results(campaign, households) -> dict:
+    """{household pk: current ScreeningResult} for a page (or chunk) of households."""
+    return {
+        r.household_id: r
+        for r in ScreeningResult.objects.current(campaign)
+        .filter(household_id__in=[h.pk for h in households])
+        .defer("data", "params")
+    }
+
+
 @login_required
 def lookback(request):
     """回头看 lists from the registry (洗府发〔2022〕156号 三(一)), each with its current verdict."""
@@ -201,17 +222,10 @@ def lookback(request):
     campaign = _campaign(request.user)
     if campaign is None:
         return _no_campaign(request, "回头看")
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in LOOKBACK_KINDS else ""
-    households = services.lookback_households(campaign, user=request.user, kind=kind)
-    households = households.select_related("village").order_by("village__code", "code")
+    kind = _lookback_kind(request.GET)
+    households = lookback_queryset(campaign, request.user, request.GET)
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
-    results = {
-        r.household_id: r
-        for r in ScreeningResult.objects.current(campaign)
-        .filter(household_id__in=[h.pk for h in page.object_list])
-        .defer("data", "params")
-    }
+    results = current_results(campaign, page.object_list)
     rows = [(h, results.get(h.pk)) for h in page.object_list]
     return render(
         request,
@@ -225,6 +239,15 @@ def lookback(request):
             "query_string": f"kind={kind}&" if kind else "",
         },
     )
+
+
+@login_required
+def lookback_export(request):
+    """The 回头看 list as it is on the page (same kind), as .xlsx."""
+    _require_reader(request.user)
+    if _campaign(request.user) is None:
+        return _no_campaign(request, "回头看")
+    return export_response(request, "lookback")
 
 
 def _standard_text(form) -> str:

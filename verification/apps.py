@@ -11,7 +11,7 @@ class VerificationConfig(AppConfig):
         # The registry offers a hook; verification says when a withdrawal comes too late.
         from households.services import WITHDRAW_GUARDS
 
-        from . import tasks  # noqa: F401
+        from . import list_exports, tasks  # noqa: F401  (list_exports: the 导出Excel lists)
         from .services.cases import refuse_withdrawal_after_review
 
         if refuse_withdrawal_after_review not in WITHDRAW_GUARDS:

@@ -6,6 +6,7 @@ app_name = "verification"
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
+    path("export/", views.case_list_export, name="case_list_export"),
     path("sync/", views.case_sync, name="case_sync"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/transition/", views.case_transition, name="case_transition"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("notices/", views.notice_list, name="notice_list"),
     path("notices/new/", views.notice_create, name="notice_create"),
     path("notices/<int:pk>/", views.notice_detail, name="notice_detail"),
+    path("notices/<int:pk>/export/", views.notice_export, name="notice_export"),
     path("notices/<int:pk>/print/", views.notice_print, name="notice_print"),
     path("notices/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("notices/<int:pk>/report/", views.notice_report, name="notice_report"),

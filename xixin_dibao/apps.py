@@ -6,4 +6,4 @@ class XixinDibaoConfig(AppConfig):
     verbose_name = "系统与审计"
 
     def ready(self):
-        from . import signals  # noqa: F401  (security events: login, logout, lockout)
+        from . import dashboard_exports, signals  # noqa: F401  (signals: security events)

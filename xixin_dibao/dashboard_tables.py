@@ -254,28 +254,30 @@ def workbook_bytes(data: dict, *, title: str, computed_at: str) -> bytes:
     """Every table on its own sheet (a count with a share gets a 比例 column after it)."""
     from openpyxl import Workbook
 
-    from households.xlsx_cells import safe_row
+    from .xlsx import Col, ListSheet, safe_row
 
     workbook = Workbook(write_only=True)
     info = workbook.create_sheet("说明")
     for line in ([title], ["数据更新于", computed_at], ["统计日期", data["as_of"]]):
         info.append(safe_row(info, line))
     for table in all_tables(data):
-        sheet = workbook.create_sheet(table.title[:31])
-        shares = [c.has_share for c in table.rows[-1].cells]  # the total row is always there
-        headers = []
-        for header, has_share in zip(table.headers, shares, strict=True):
-            headers += [header, f"{header}比例"] if has_share else [header]
-        sheet.append(safe_row(sheet, ["村", *headers]))
+        last = table.rows[-1].cells  # the total row is always there
+        columns = [Col("村", 14)]
+        for header, cell in zip(table.headers, last, strict=True):
+            columns.append(Col(header, 10, "percent" if cell.pct else "int"))
+            if cell.has_share:
+                columns.append(Col(f"{header}比例", 10, "percent"))
+        sheet = ListSheet(workbook, table.title, columns)
         for row in table.rows:
-            values = []
+            values = [row.label]
             for c in row.cells:
-                values.append(round(c.value, 4) if c.pct and c.value is not None else c.value)
+                values.append(c.value)
                 if c.has_share:
-                    values.append(None if c.share is None else round(c.share, 4))
-            sheet.append(safe_row(sheet, [row.label, *values]))
+                    values.append(c.share)
+            sheet.append(values)
+        sheet.close()
         if table.note:
-            sheet.append(safe_row(sheet, ["说明：" + table.note]))
+            sheet.ws.append(safe_row(sheet.ws, ["说明：" + table.note]))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

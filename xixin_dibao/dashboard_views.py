@@ -28,6 +28,7 @@ from households.models import Campaign, Household, Village
 from . import bulletin, charts, clock, dashboard, dashboard_lists
 from .audit import record_security
 from .dashboard_tables import all_tables, days_left, ratio, stages, workbook_bytes
+from .exports import export_response
 from .models import AuditEvent, CoverageHistory
 from .params import id_param
 
@@ -45,9 +46,13 @@ def _campaigns_for(user):
 
 
 def _campaign_for(request) -> Campaign | None:
+    return campaign_from(request.user, request.GET)
+
+
+def campaign_from(user, params) -> Campaign | None:
     """The campaign shown: ?campaign=<id> among the user's, else the first of them."""
-    qs = _campaigns_for(request.user)
-    chosen = id_param(request.GET.get("campaign"))
+    qs = _campaigns_for(user)
+    chosen = id_param(params.get("campaign"))
     if chosen:
         return qs.filter(pk=chosen).first()
     return qs.first()
@@ -185,13 +190,10 @@ def dashboard_refresh(request, campaign):
     return redirect(f"{reverse('dashboard')}?campaign={campaign.pk}")
 
 
-@dashboard_page()
-def dashboard_households(request, campaign):
-    """The households behind one figure (民政办 only; leadership sees numbers, not people)."""
-    request.user.require(request.user.is_office, "领导小组成员只查看统计数字，不查看家庭名单。")
-    key = request.GET.get("key", "")
-    today = clock.today()
-    ids = dashboard_lists.household_ids(campaign, key, today)
+def drill_queryset(user, campaign, params):
+    """The households behind figure ?key= (and ?village=) that `user` may see, in order."""
+    user.require(user.is_office, "领导小组成员只查看统计数字，不查看家庭名单。")
+    ids = dashboard_lists.household_ids(campaign, params.get("key", ""), clock.today())
     if ids is None:
         raise Http404("没有这一项统计")
     with transaction.atomic():
@@ -199,15 +201,20 @@ def dashboard_households(request, campaign):
         # Materialised first (at most one township's households): PostgreSQL plans
         # "IN (correlated subquery) ORDER BY … LIMIT" as a slow index walk (3 s vs 0.2 s).
         ids = list(ids)
-    qs = Household.objects.for_user(request.user).filter(pk__in=ids)
-    village = None
-    village_id = id_param(request.GET.get("village"))
+    qs = Household.objects.for_user(user).filter(pk__in=ids)
+    village_id = id_param(params.get("village"))
     if village_id:
-        village = Village.objects.filter(pk=village_id).first()
         qs = qs.filter(village_id=village_id)
-    page = Paginator(
-        qs.select_related("village", "group").order_by("village__code", "code"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    return qs.select_related("village", "group").order_by("village__code", "code")
+
+
+@dashboard_page()
+def dashboard_households(request, campaign):
+    """The households behind one figure (民政办 only; leadership sees numbers, not people)."""
+    qs = drill_queryset(request.user, campaign, request.GET)
+    village_id = id_param(request.GET.get("village"))
+    village = Village.objects.filter(pk=village_id).first() if village_id else None
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -215,13 +222,20 @@ def dashboard_households(request, campaign):
         "dashboard/households.html",
         {
             "campaign": campaign,
-            "label": _label_for(key),
+            "label": _label_for(request.GET.get("key", "")),
             "village": village,
             "page_obj": page,
             "households": page.object_list,
             "query_string": params.urlencode() + "&",
+            "export_query": params.urlencode(),
         },
     )
+
+
+@dashboard_page()
+def dashboard_households_export(request, campaign):
+    """The drill-down list as .xlsx (民政办 only, like the page)."""
+    return export_response(request, "dashboard_households")
 
 
 def _label_for(key: str) -> str:

@@ -261,3 +261,26 @@ def remove_orphaned_uploads(*, now_too: set = frozenset()) -> list[str]:
     if removed:
         logger.warning("removed %d orphaned upload(s)", len(removed))
     return removed
+
+
+def write_result(job: Job, filename: str, write, *, done_message) -> None:
+    """Write the job's result file with `write(handle)` (returns a count), then finish the job.
+
+    The file is whole or absent (issue 19.12); a full disk or a crash fails the job with a
+    message for its page. `done_message(count)` says what was written.
+    """
+    from .diskwrite import DiskFullError, atomic_file
+
+    path = result_path(job, filename)
+    try:
+        with atomic_file(path) as handle:
+            count = write(handle)
+    except DiskFullError as exc:
+        logger.error("export job %s: disk full", job.pk)
+        fail_job(job, f"导出失败：{exc}")
+        return
+    except Exception:  # noqa: BLE001 - reported on the job page
+        logger.exception("export job %s crashed", job.pk)
+        fail_job(job, "导出失败：系统出错，请稍后重试。")
+        return
+    finish_job(job, message=done_message(count), path=path, name=job.params.get("name", ""))

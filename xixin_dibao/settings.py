@@ -227,7 +227,7 @@ UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", str(10 * 1024 * 1024))
 IMPORT_MAX_ROWS = envint("IMPORT_MAX_ROWS", "50000")
 # Larger imports and exports run as background jobs with a progress page.
 IMPORT_INLINE_MAX_BYTES = envint("IMPORT_INLINE_MAX_BYTES", str(256 * 1024))
-EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "10000")
+EXPORT_INLINE_MAX_ROWS = envint("EXPORT_INLINE_MAX_ROWS", "5000")
 # Scans (issue 19.2): pixels checked from the header before decoding, PDF pages and objects
 # capped, and every scan parsed in a child process with these memory and time limits.
 SCAN_MAX_PIXELS = envint("SCAN_MAX_PIXELS", str(40_000_000))  # A4 at 600 dpi is 35 million

@@ -8,6 +8,7 @@ from django.db import connection, transaction
 
 from xixin_dibao import clock
 
+from .exports import export_list_task  # noqa: F401  (the worker finds list exports here)
 from .models import AuditEvent
 
 

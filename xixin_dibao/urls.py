@@ -27,6 +27,11 @@ urlpatterns = [
     path(
         "dashboard/households/", dashboard_views.dashboard_households, name="dashboard_households"
     ),
+    path(
+        "dashboard/households/export/",
+        dashboard_views.dashboard_households_export,
+        name="dashboard_households_export",
+    ),
     path("dashboard/export.xlsx", dashboard_views.dashboard_export, name="dashboard_export"),
     path("dashboard/bulletin/", dashboard_views.bulletin_view, name="dashboard_bulletin"),
     path("dashboard/bulletin.pdf", dashboard_views.bulletin_pdf, name="dashboard_bulletin_pdf"),

@@ -3,7 +3,7 @@
 from django import template
 
 from screening.explain import explained
-from screening.labels import GROUP_LABELS, flag_label, outcome_label
+from screening.labels import GROUP_LABELS, NOT_SCREENED, flag_label, outcome_label
 from screening.models import ScreeningResult
 from screening.presentation import explanation, format_parameter, parameters
 from screening.services import campaign_for_household
@@ -73,3 +73,17 @@ def group_mark(number: int) -> str:
 def money_text(value) -> str:
     """A stored amount ("6972.00") as 6,972.00."""
     return format_parameter("dibao_standard_annual", value) if value not in (None, "") else "—"
+
+
+@register.simple_tag
+def current_outcomes(households) -> dict:
+    """{household pk: current verdict's label} for a page of households (one query)."""
+    rows = ScreeningResult.objects.filter(
+        household__in=[h.pk for h in households], is_current=True, campaign__is_active=True
+    ).values_list("household_id", "outcome")
+    return {pk: outcome_label(outcome) for pk, outcome in rows}
+
+
+@register.filter
+def outcome_of(outcomes: dict, household) -> str:
+    return outcomes.get(household.pk, NOT_SCREENED)

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from households.models import AssistanceRecord, Campaign, Household
 from tests.factories import HouseholdFactory, MemberFactory, TownshipFactory, UserFactory
@@ -259,6 +260,30 @@ def test_drill_down_of_persons_lists_their_households(dataset, office_user, clie
     assert listed == {dataset[k].pk for k in ("h1", "h5", "h6", "h8", "h9")}
 
 
+def test_drill_down_export_is_the_pages_list(
+    dataset, campaign, village_a, office_user, leader, client_for
+):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    query = {"key": "now_persons", "campaign": campaign.pk}
+    response = client_for(office_user).get("/dashboard/households/export/", query)
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    codes = {c.value for c in sheet["A"][1:]}
+    assert codes == {dataset[k].code for k in ("h1", "h5", "h6", "h8", "h9")}
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:E{len(codes) + 1}"
+    response = client_for(office_user).get(
+        "/dashboard/households/export/", {"key": "outreach_pending", "village": village_a.pk}
+    )
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    assert [c.value for c in sheet["A"][1:]] == [dataset["h3"].code]
+    assert client_for(leader).get("/dashboard/households/export/", query).status_code == 403
+    response = client_for(office_user).get("/dashboard/households/export/", {"key": "x"})
+    assert response.status_code == 404
+
+
 def test_unknown_figure_is_404(dataset, office_user, client_for):
     client = client_for(office_user)
     assert client.get("/dashboard/households/", {"key": "_recorded_3"}).status_code == 404
@@ -304,6 +329,11 @@ def test_export_has_every_table_with_the_figures(dataset, leader, client_for):
     progress = list(book["各环节进度"].iter_rows(values_only=True))
     assert progress[0][:5] == ("村", "应摸排", "已摸排", "已摸排比例", "核查对象")
     assert progress[3][:5] == ("全乡合计", 7, 6, pytest.approx(0.8571, abs=1e-4), 8)
+    share = book["各环节进度"]["D4"]  # a ratio is a number shown as a percentage, not text
+    assert share.data_type == "n" and share.number_format == "0.0%"
+    assert book["各环节进度"]["B4"].number_format == "0"
+    assert book["各环节进度"].freeze_panes == "A2"
+    assert book["各环节进度"].auto_filter.ref == f"A1:{get_column_letter(len(progress[0]))}4"
     assert AuditEvent.objects.filter(kind="export", summary="导出进度看板统计表").count() == 1
 
 

@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 
-from households.resources import HouseholdResource
+from households.importing import columns as C
 from households.xlsx_cells import safe_cell_value, safe_row
 from tests.factories import HouseholdFactory, MemberFactory
 from xixin_dibao.models import AuditEvent, Job
@@ -33,8 +34,8 @@ NASTY = [
 
 
 def as_read(text: str) -> str:
-    """Older lxml turned a stored CR into LF on reading, lxml 6 keeps it; all else comes back as written."""
-    return text.replace("\r", "\n")
+    """openpyxl stores a CR as _x000D_, so every text comes back exactly as written."""
+    return text
 
 
 def exported(response):
@@ -46,6 +47,12 @@ def exported(response):
 
 def rows_of(wb):
     return [[c.value for c in row] for row in wb.active.iter_rows()]
+
+
+def column(rows, header: str) -> list:
+    """The values under `header` (the data rows of a sheet's rows)."""
+    at = rows[0].index(header)
+    return [r[at] for r in rows[1:]]
 
 
 # -- safe_cell_value / safe_cell ----------------------------------------------------------------
@@ -76,7 +83,7 @@ def test_safe_values_round_trip_without_formulas(tmp_path):
     ws2.parent.save(tmp_path / "b.xlsx")
     row = list(load_workbook(tmp_path / "a.xlsx").active.iter_rows())[0]
     assert [c.data_type for c in row] == ["s"] * len(NASTY) + ["n", "n"]
-    assert [as_read(c.value) for c in row[: len(NASTY)]] == [as_read(t) for t in NASTY]
+    assert [c.value for c in row[: len(NASTY)]] == [as_read(t) for t in NASTY]
     assert all(c.quotePrefix for c in row[: len(NASTY)]) and row[-2].value == -5
     row2 = list(load_workbook(tmp_path / "b.xlsx").active.iter_rows())[0]
     assert all(c.data_type != "f" for c in row2) and row2[-1].value == -5
@@ -104,42 +111,49 @@ def test_officer_export_is_scoped_masked_and_escaped(client_for, officer_a, vill
     wb = exported(client_for(officer_a).get(reverse("households:export")))
 
     rows = rows_of(wb)
-    assert rows[0] == HouseholdResource().get_export_headers()
-    assert rows[0][:5] == ["户编号", "村", "村民组", "户主姓名", "户主身份证号"]
-    codes = [r[0] for r in rows[1:]]
+    assert wb.sheetnames == [s.name for s in C.SHEETS]  # the import's own sheets and columns
+    assert rows[0] == [c.header for c in C.MEMBERS.columns]
+    codes = column(rows, "户编号")
     assert len(codes) == len(NASTY) and "B-ONLY" not in codes
-    cells = [c for row in wb.active.iter_rows() for c in row]
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
-    assert sorted(as_read(r[3]) for r in rows[1:]) == sorted(map(as_read, NASTY))  # kept
+    assert sorted(column(rows, "户主姓名")) == sorted(map(as_read, NASTY))  # kept, not altered
     assert all(FULL_ID.search(str(c.value or "")) is None for c in cells)
-    assert all("*" in r[4] for r in rows[1:])
-    sizes = [c for c in wb.active["F"][1:]]
-    assert all(c.data_type == "n" and c.value == 1 for c in sizes)
+    assert all("*" in value for value in column(rows, "身份证号"))
+    petitions = wb.active["AG"][1:]
+    assert wb.active["AG1"].value == "低保信访次数"
+    assert all(c.data_type == "n" and c.value == 0 for c in petitions)
+    last = get_column_letter(len(C.MEMBERS.columns))
+    assert wb.active.freeze_panes == "A2" and wb.active.auto_filter.ref == f"A1:{last}{len(rows)}"
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT, actor=officer_a).exists()
 
 
 def test_export_uses_list_filters(client_for, office_user, village_a, village_b):
-    HouseholdFactory(village=village_a, code="A1", head_name="张三")
-    HouseholdFactory(village=village_b, code="B1", head_name="李四")
+    for village, code, head in ((village_a, "A1", "张三"), (village_b, "B1", "李四")):
+        household = HouseholdFactory(village=village, code=code, head_name=head)
+        MemberFactory(household=household, relation="head")
     wb = exported(
         client_for(office_user).get(reverse("households:export"), {"village": village_b.pk})
     )
     assert [r[0] for r in rows_of(wb)[1:]] == ["B1"]
     wb = exported(client_for(office_user).get(reverse("households:export"), {"q": "张"}))
     assert [r[0] for r in rows_of(wb)[1:]] == ["A1"]
+    wb = exported(client_for(office_user).get(reverse("households:export"), {"sort": "-code"}))
+    assert [r[0] for r in rows_of(wb)[1:]] == ["B1", "A1"]
 
 
 def test_reveal_needs_the_permission_and_is_audited(client_for, office_user, village_a):
     head = MemberFactory(household=HouseholdFactory(village=village_a), relation="head")
     wb = exported(client_for(office_user).get(reverse("households:export"), {"reveal": "1"}))
-    assert rows_of(wb)[1][4] != head.id_number
+    assert column(rows_of(wb), "身份证号") != [head.id_number]
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.REVEAL).exists()
 
     office_user.user_permissions.add(Permission.objects.get(codename="reveal_id_number"))
     client = client_for(office_user)
-    assert rows_of(exported(client.get(reverse("households:export"))))[1][4] != head.id_number
+    masked = rows_of(exported(client.get(reverse("households:export"))))
+    assert column(masked, "身份证号") != [head.id_number]
     wb = exported(client.get(reverse("households:export"), {"reveal": "1"}))
-    assert rows_of(wb)[1][4] == head.id_number
+    assert column(rows_of(wb), "身份证号") == [head.id_number]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.REVEAL, actor=office_user).exists()
 
 
@@ -156,7 +170,7 @@ def test_export_query_count_does_not_grow_with_rows(
     client = client_for(office_user)
     for _ in range(3):
         MemberFactory(household=HouseholdFactory(village=village_a), relation="head")
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(20) as small:  # members and five record sheets
         exported(client.get(reverse("households:export")))
     for _ in range(40):
         MemberFactory(household=HouseholdFactory(village=village_a), relation="head")

@@ -169,10 +169,14 @@ def test_export_writes_the_filtered_queue_as_safe_xlsx(client_for, office_user, 
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][:3] == ("户编号", "户主", "村")
     names = {r[1] for r in rows[2:]}
-    assert names == {"'=HYPERLINK(1)", "孙穷"}
+    assert names == {"=HYPERLINK(1)", "孙穷"}  # kept as typed, stored as quoted text
+    quoted = [c for c in sheet["B"][2:] if c.value == "=HYPERLINK(1)"]
+    assert quoted[0].data_type == "s" and quoted[0].quotePrefix
     assert all(r[6] == "低保" for r in rows[2:])
     assert sorted(r[5] for r in rows[2:]) == [1400, 2100]  # numbers stay numbers
     assert not [c for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert sheet.freeze_panes == "A3" and sheet.auto_filter.ref == f"A2:P{len(rows)}"
+    assert {c.number_format for c in sheet["F"][2:]} == {"#,##0.00"}
     assert AuditEvent.objects.filter(kind="export", actor=office_user).count() == 1
 
 
@@ -195,16 +199,21 @@ def test_office_starts_a_village_run_as_a_job_with_progress(
     assert progress["percent"] == 100 and progress["status"] == "done"
 
 
-def test_lookback_page_lists_exits_and_refusals_with_their_verdicts(
-    client_for, office_user, campaign, village_a
-):
-    left = family(village_a, income="3000", head_name="周退")
+def lookback_families(village):
+    """周退 left 低保 in 2021 (screened: 低保); 吴拒's application was refused (not screened)."""
+    left = family(village, income="3000", head_name="周退")
     AssistanceFactory(
         member=left.members.first(), start_date=date(2019, 1, 1), end_date=date(2021, 9, 30)
     )
-    refused = family(village_a, income="60000", head_name="吴拒")
+    refused = family(village, income="60000", head_name="吴拒")
     ApplicationFactory(household=refused, applied_on=date(2022, 5, 10))
     services.screen_household(household_id=left.pk)
+
+
+def test_lookback_page_lists_exits_and_refusals_with_their_verdicts(
+    client_for, office_user, campaign, village_a
+):
+    lookback_families(village_a)
     client = client_for(office_user)
 
     response = client.get(reverse("screening:lookback"))
@@ -217,6 +226,27 @@ def test_lookback_page_lists_exits_and_refusals_with_their_verdicts(
     assert "2021-09-30" in body and "未研判" in body
     response = client.get(reverse("screening:lookback"), {"kind": "refused"})
     assert [h.head_name for h, _ in response.context["rows"]] == ["吴拒"]
+
+
+def test_lookback_export_is_the_pages_list_typed(
+    client_for, office_user, officer_a, campaign, village_a
+):
+    lookback_families(village_a)
+    client = client_for(office_user)
+
+    response = client.get(reverse("screening:lookback_export"))
+    assert response.status_code == 200
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [(r[1].value, r[5].value) for r in rows] == [("周退", "低保"), ("吴拒", "未研判")]
+    exit_date, income = rows[0][3], rows[0][7]
+    assert exit_date.is_date and exit_date.value.date() == date(2021, 9, 30)
+    assert income.data_type == "n" and income.number_format == "#,##0.00"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:I3"
+    response = client.get(reverse("screening:lookback_export"), {"kind": "refused"})
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
+    assert [r[1].value for r in sheet.iter_rows(min_row=2)] == ["吴拒"]
+    assert client_for(officer_a).get(reverse("screening:lookback_export")).status_code == 403
 
 
 def test_what_if_lists_changes_by_village_without_saving(

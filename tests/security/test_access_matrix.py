@@ -56,6 +56,7 @@ HOUSEHOLD_URLS = {
     "verification:notice_detail": "notice",
     "verification:notice_print": "notice",
     "verification:notice_pdf": "notice",
+    "verification:notice_export": "notice",
     "verification:notice_report": "notice",
     "verification:auto_exit_confirm": "case",
     "verification:auto_exit_reverse": "case",
@@ -83,6 +84,7 @@ READ_ONLY_URLS = {
     "verification:notice_detail",
     "verification:notice_print",
     "verification:notice_pdf",
+    "verification:notice_export",
     "verification:meeting_detail",
     "verification:meeting_minutes_pdf",
 }

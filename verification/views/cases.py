@@ -14,6 +14,7 @@ from households.models import Village
 from households.views import get_visible_household
 from xixin_dibao import clock
 from xixin_dibao.audit import record_security
+from xixin_dibao.exports import export_response
 from xixin_dibao.models import AuditEvent
 from xixin_dibao.params import id_param
 
@@ -50,16 +51,22 @@ def filter_cases(qs, params):
     return qs
 
 
+def case_list_queryset(user, params, base=None):
+    """The case list's rows: the user's cases of the current campaign, filtered, in order."""
+    if base is None:
+        base = Case.objects.for_user(user).filter(campaign=current_campaign(user))
+    qs = filter_cases(base, params).select_related("household__village")
+    qs = qs.annotate(member_count=Count("household__members"))
+    return qs.order_by("household__village__code", "household__code")
+
+
 @login_required
 def case_list(request):
     campaign = current_campaign(request.user)
     base = Case.objects.for_user(request.user).filter(campaign=campaign)
     counts = dict(base.values_list("state").annotate(n=Count("pk")).order_by())
-    qs = filter_cases(base, request.GET).select_related("household__village")
-    qs = qs.annotate(member_count=Count("household__members"))
-    page = Paginator(
-        qs.order_by("household__village__code", "household__code"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    qs = case_list_queryset(request.user, request.GET, base)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     villages = Village.objects.for_user(request.user)
@@ -79,8 +86,15 @@ def case_list(request):
             "source_choices": Case.Source.choices,
             "params": request.GET,
             "query_string": params.urlencode() + "&" if params else "",
+            "export_query": params.urlencode(),
         },
     )
+
+
+@login_required
+def case_list_export(request):
+    """The case list with the page's filters, as .xlsx."""
+    return export_response(request, "cases")
 
 
 @login_required

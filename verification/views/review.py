@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from households.models import Member, Village
 from households.views import get_visible_household
 from screening.benefit import rounding_places
 from xixin_dibao import clock
+from xixin_dibao.exports import export_response
 from xixin_dibao.paper import docx_response
 
 from .. import scans, services
@@ -369,6 +370,13 @@ def notice_detail(request, pk):
             "period_over": clock.today() > notice.end_date,
         },
     )
+
+
+@login_required
+def notice_export(request, pk):
+    """The households of one 公示 (拟纳入、维持), as .xlsx."""
+    _get_notice(request, pk)  # 404 for a notice the user may not see
+    return export_response(request, "notice", QueryDict(f"notice={pk}"))
 
 
 @login_required
