@@ -44,7 +44,9 @@ from households.models import (
 from . import clock
 from .models import CoverageHistory, DashboardSnapshot
 
-VERSION = 3  # 2: 已摸排 is the survey-complete mark; 3: baseline computed from the register
+# 2: 已摸排 is the survey-complete mark; 3: baseline computed from the register;
+# 4: a group's 已摸排 column is the survey-complete mark too (was: has a screening result)
+VERSION = 4
 DIBAO_KINDS = register.DIBAO_KINDS
 CURRENT_KINDS = register.CURRENT_KINDS  # = verification's 在册对象
 GROUPS = [g.value for g in PriorityGroup]
@@ -144,9 +146,9 @@ def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
     for code in OUTCOMES:
         conditions[f"outcome_{code}"] = Q(sr__outcome=code) if has_results else never
     for g in GROUPS:
-        conditions[f"_computed_{g}"] = (
-            Q(sr__group_codes__contains=f",{g},") if has_results else never
-        )
+        computed = Q(sr__group_codes__contains=f",{g},") if has_results else never
+        conditions[f"_computed_{g}"] = computed
+        conditions[f"_computed_surveyed_{g}"] = computed & surveyed_condition()
     return conditions
 
 
@@ -159,12 +161,14 @@ def _household_figures(campaign, today: date) -> dict[int, dict]:
 
 
 def _group_record_figures(campaign) -> dict[int, dict]:
-    """Recorded groups, and how many of them are screened or also computed by the screening."""
+    """Recorded groups, how many of them are 已摸排 (survey marked complete), and how many are
+    also computed by the screening (in all, and among the 已摸排)."""
     result_model = optional_model("screening", "ScreeningResult")
     qs = PriorityGroupRecord.objects.filter(
         not_withdrawn("household__"), household__village__township_id=campaign.township_id
     )
-    counts = {"n": Count("pk")}
+    surveyed = surveyed_condition("household__")
+    counts = {"n": Count("pk"), "surveyed": Count("pk", filter=surveyed)}
     if result_model is not None:
         current = result_model.objects.filter(
             household=OuterRef("household_id"), campaign=campaign, is_current=True
@@ -172,18 +176,18 @@ def _group_record_figures(campaign) -> dict[int, dict]:
         pattern = Concat(Value(","), Cast("group", CharField()), Value(","))
         qs = qs.alias(
             pattern=pattern,
-            screened=Exists(current),
             computed=Exists(current.filter(group_codes__contains=OuterRef("pattern"))),
         )
-        counts["screened"] = Count("pk", filter=Q(screened=True))
         counts["both"] = Count("pk", filter=Q(computed=True))
+        counts["both_surveyed"] = Count("pk", filter=Q(computed=True) & surveyed)
     out: dict[int, dict] = {}
     for row in qs.values("household__village_id", "group").annotate(**counts).order_by():
         figures = out.setdefault(row["household__village_id"], {})
         g = row["group"]
         figures[f"_recorded_{g}"] = row["n"]
-        figures[f"_recorded_screened_{g}"] = row.get("screened", 0)
+        figures[f"_recorded_screened_{g}"] = row["surveyed"]
         figures[f"_recorded_computed_{g}"] = row.get("both", 0)
+        figures[f"_recorded_computed_screened_{g}"] = row.get("both_surveyed", 0)
     return out
 
 
@@ -409,6 +413,7 @@ def figure_keys() -> list[str]:
             f"_recorded_{g}",
             f"_recorded_screened_{g}",
             f"_recorded_computed_{g}",
+            f"_recorded_computed_screened_{g}",
             f"group_{g}",
             f"group_{g}_screened",
         ]
@@ -438,10 +443,13 @@ def derive(figures: dict, campaign, today: date) -> dict:
     for unit in ("households", "persons"):
         f[f"exits_registry_{unit}"] = sum(f[f"exits_registry_{unit}_{r}"] for r in EXIT_REASONS)
     for g in GROUPS:
-        computed = f[f"_computed_{g}"]
-        both = f[f"_recorded_computed_{g}"]
-        f[f"group_{g}"] = computed + f[f"_recorded_{g}"] - both
-        f[f"group_{g}_screened"] = computed + f[f"_recorded_screened_{g}"] - both
+        # Computed or recorded, each household once; 已摸排 among them (surveyed_condition).
+        f[f"group_{g}"] = f[f"_computed_{g}"] + f[f"_recorded_{g}"] - f[f"_recorded_computed_{g}"]
+        f[f"group_{g}_screened"] = (
+            f[f"_computed_surveyed_{g}"]
+            + f[f"_recorded_screened_{g}"]
+            - f[f"_recorded_computed_screened_{g}"]
+        )
     return f
 
 
