@@ -40,6 +40,7 @@ from households.models import (
     not_withdrawn,
     surveyed_condition,
 )
+from verification import outreach
 
 from . import clock
 from .models import CoverageHistory, DashboardSnapshot
@@ -101,8 +102,7 @@ def household_queryset(campaign, today: date):
     aliases = {
         "on_current": Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
         "on_dibao": Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
-        "has_group_record": Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"))),
-        **register.lookback_conditions(campaign, today),
+        **outreach.aliases(campaign, today),  # 应摸排, 已摸排, 回头看: the one definition
     }
     if result_model is not None:
         aliases["sr"] = FilteredRelation(
@@ -121,25 +121,17 @@ def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
     """Figure key → condition on `household_queryset` (positive lookups only on joined rows)."""
     never = Q(pk__isnull=True)
     screened = Q(sr__id__isnull=False) if has_results else never
-    any_group = Q(has_group_record=True)
-    lookback = Q(lookback_exit=True) | Q(lookback_refused=True)
-    has_case = never
-    if has_results:
-        any_group |= Q(sr__group_codes__contains=",")
-        lookback |= Q(sr__lookback=True)
-    if has_cases:
-        lookback |= Q(vc__source="lookback")
-        has_case = Q(vc__id__isnull=False)
-    due = any_group | lookback | (Q(vc__source="new_candidate") if has_cases else never)
-    # 已摸排: the officer marked the survey complete (the deadline checks' definition too).
-    done = due & surveyed_condition()
+    has_case = Q(vc__id__isnull=False) if has_cases else never
+    # 应摸排, 已摸排 (survey marked complete), 回头看: the deadline checks' definition too.
+    outreach_scope = outreach.conditions(has_results)
+    any_group, lookback = outreach_scope["groups"], outreach_scope["lookback"]
     conditions = {
         "scope_total": any_group | lookback | Q(on_current=True) | has_case,
         "scope_current": Q(on_current=True),
         "scope_lookback": lookback,
         "scope_groups": any_group,
-        "outreach_due": due,
-        "outreach_done": done,
+        "outreach_due": outreach_scope["due"],
+        "outreach_done": outreach_scope["done"],
         "screened_total": screened,
         "now_households": Q(on_dibao=True),
     }
