@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 
 from households import register
 from households.models import Household, PriorityGroupRecord, surveyed_condition
@@ -26,34 +26,35 @@ from .models import Case
 from .services import screening_link
 
 
-def aliases(campaign, today: date) -> dict[str, Exists]:
-    """The Exists() expressions `conditions` reads, for a Household queryset's .alias()."""
-    cases = Case.objects.filter(campaign=campaign, household=OuterRef("pk"))
+def aliases(campaign, today: date) -> dict:
+    """What `conditions` reads, for a Household queryset's .alias(): `vc` the household's case
+    in the campaign and `sr` its current screening result (at most one of each, so joining
+    them keeps one row per household), and Exists() for recorded groups and the register's
+    回头看 (households.register.lookback_conditions)."""
     found = {
-        "o_group_record": Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"))),
-        "o_case_lookback": Exists(cases.filter(source=Case.Source.LOOKBACK)),
-        "o_case_candidate": Exists(cases.filter(source=Case.Source.NEW_CANDIDATE)),
+        "has_group_record": Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"))),
         **register.lookback_conditions(campaign, today),
+        "vc": FilteredRelation(
+            "verification_cases", condition=Q(verification_cases__campaign=campaign)
+        ),
     }
-    results = screening_link.result_model()
-    if results is not None:
-        current = results.objects.filter(
-            campaign=campaign, is_current=True, household=OuterRef("pk")
+    if screening_link.result_model() is not None:
+        found["sr"] = FilteredRelation(
+            "screening_results",
+            condition=Q(screening_results__campaign=campaign, screening_results__is_current=True),
         )
-        found["o_group_computed"] = Exists(current.filter(group_codes__contains=","))
-        found["o_result_lookback"] = Exists(current.filter(lookback=True))
     return found
 
 
 def conditions(with_results: bool) -> dict[str, Q]:
     """groups, lookback, due (应摸排), done (已摸排), pending (未摸排) on a queryset carrying
-    `aliases` (`with_results`: the screening results' aliases are there)."""
-    groups = Q(o_group_record=True)
-    lookback = Q(lookback_exit=True) | Q(lookback_refused=True) | Q(o_case_lookback=True)
+    `aliases` (`with_results`: the screening results' alias `sr` is there)."""
+    groups = Q(has_group_record=True)
+    lookback = Q(lookback_exit=True) | Q(lookback_refused=True) | Q(vc__source=Case.Source.LOOKBACK)
     if with_results:
-        groups |= Q(o_group_computed=True)
-        lookback |= Q(o_result_lookback=True)
-    due = groups | lookback | Q(o_case_candidate=True)
+        groups |= Q(sr__group_codes__contains=",")
+        lookback |= Q(sr__lookback=True)
+    due = groups | lookback | Q(vc__source=Case.Source.NEW_CANDIDATE)
     return {
         "groups": groups,
         "lookback": lookback,
@@ -67,4 +68,4 @@ def households(campaign, today: date):
     """The campaign township's households (not withdrawn) with the aliases, and the conditions."""
     found = aliases(campaign, today)
     qs = Household.objects.filter(village__township_id=campaign.township_id).alias(**found)
-    return qs, conditions("o_group_computed" in found)
+    return qs, conditions("sr" in found)

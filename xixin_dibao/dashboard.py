@@ -95,26 +95,16 @@ def campaign_year_start(campaign) -> date:
 
 
 def household_queryset(campaign, today: date):
-    """The campaign township's households with the aliases the household conditions use."""
-    result_model = optional_model("screening", "ScreeningResult")
-    case_model = optional_model("verification", "Case")
+    """The campaign township's households with the aliases the household conditions use: those
+    of the one 摸排 definition (verification.outreach: `sr` the current screening result, `vc`
+    the case) and whether each is on assistance now."""
     records = AssistanceRecord.objects.filter(member__household=OuterRef("pk"))
-    aliases = {
-        "on_current": Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
-        "on_dibao": Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
-        **outreach.aliases(campaign, today),  # 应摸排, 已摸排, 回头看: the one definition
-    }
-    if result_model is not None:
-        aliases["sr"] = FilteredRelation(
-            "screening_results",
-            condition=Q(screening_results__campaign=campaign, screening_results__is_current=True),
-        )
-    if case_model is not None:
-        aliases["vc"] = FilteredRelation(
-            "verification_cases", condition=Q(verification_cases__campaign=campaign)
-        )
-    qs = Household.objects.filter(village__township_id=campaign.township_id)
-    return qs.alias(**aliases), result_model is not None, case_model is not None
+    qs, _ = outreach.households(campaign, today)
+    qs = qs.alias(
+        on_current=Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
+        on_dibao=Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
+    )
+    return qs, optional_model("screening", "ScreeningResult") is not None, True
 
 
 def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
