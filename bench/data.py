@@ -57,7 +57,7 @@ def campaigns_for_every_township() -> list[Campaign]:
             CampaignBaseline(campaign=copy, village=v, dibao_households=0, dibao_persons=0)
             for v in township.village_set.all()
         )
-    return list(Campaign.objects.filter(is_active=True).order_by("pk"))
+    return list(Campaign.objects.current_campaigns().order_by("pk"))
 
 
 def populated_campaigns() -> list[Campaign]:

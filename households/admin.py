@@ -78,6 +78,14 @@ class CampaignForm(forms.ModelForm):
     )
     # No Meta: the admin builds the form for Campaign with its own field list.
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "is_active" in self.fields:  # CampaignQuerySet.current_campaigns
+            self.fields["is_active"].help_text = (
+                "同一乡镇有多个“当前活动”的工作方案时，以年度最新（同一年度取最后建立）的为准，"
+                "其余视为已结束，看板、摸排、核查和通报都不再使用。"
+            )
+
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):

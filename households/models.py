@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 
 from xixin_dibao import clock
@@ -90,13 +90,18 @@ class VillageGroup(models.Model):
 
 
 class CampaignQuerySet(models.QuerySet):
-    def current(self, *, user=None, township_id: int | None = None):
-        """The active campaign (the latest one marked active) of a township.
+    """The one way to find the current campaign (screening, verification, dashboards, 通报).
 
-        Each township runs its own campaign; a county holds many. `township_id`, or the township
-        of `user` (an office's, a village officer's village's); a county-level account without a
-        township gets the latest active campaign of any township.
-        """
+    Each township runs its own campaign; a county holds many. A township's current campaign is
+    its newest active one: the latest year, then the latest created. A second active campaign
+    in a township (the admin's "另存为新的" for next year's) takes over from the older one, which
+    is then ignored everywhere, as if closed.
+    """
+
+    def current(self, *, user=None, township_id: int | None = None):
+        """The current campaign of a township: `township_id`, or the township of `user` (an
+        office's, a village officer's village's); a county-level account without a township
+        gets the newest current campaign of any township."""
         if township_id is None and user is not None:
             township_id = user.township_id
             if township_id is None and getattr(user, "village_id", None):
@@ -105,10 +110,22 @@ class CampaignQuerySet(models.QuerySet):
                     .values_list("township_id", flat=True)
                     .first()
                 )
-        qs = self.filter(is_active=True)
+        qs = self.current_campaigns()
         if township_id is not None:
             qs = qs.filter(township_id=township_id)
         return qs.order_by("-year", "-id").first()
+
+    def current_campaigns(self):
+        """Every township's current campaign (one per township that has an active one)."""
+        newest = (
+            Campaign.objects.filter(is_active=True, township_id=OuterRef("township_id"))
+            .order_by("-year", "-id")
+            .values("pk")[:1]
+        )
+        return self.filter(is_active=True, pk=Subquery(newest))
+
+    def is_current(self, campaign) -> bool:
+        return self.current_campaigns().filter(pk=campaign.pk).exists()
 
 
 class Campaign(models.Model):

@@ -53,6 +53,12 @@ OUTCOME_LABELS = {
 
 WAGE = "wage"
 IMPUTED = "imputed"
+DATA_MATCH = "data_match"
+# A wage the 信息比对 found without an amount (公积金 paid, no wage declared): written as a
+# 信息比对 wage line of 0 元. It marks the member as working; the amount is not known, so the
+# rules send the household to 需人工复核 (screening.rules._unmeasured_wage_flags) instead of
+# presuming a figure.
+UNMEASURED_WAGE_AMOUNT = Decimal("0")
 SINGLE_PERSON = "single_person_dibao"
 
 # Whose wages the employment-cost deduction applies to (rules.md §1.2: uncertain, so the
@@ -91,7 +97,7 @@ EXCLUDED_INCOME_KIND_LABELS = {
 }
 INCOME_KIND_LABELS = COUNTED_INCOME_KIND_LABELS | EXCLUDED_INCOME_KIND_LABELS
 DEFAULT_EXCLUDED_INCOME_KINDS = frozenset(EXCLUDED_INCOME_KIND_LABELS)
-INCOME_SOURCE_LABELS = {"declared": "申报", "data_match": "信息比对", IMPUTED: "推算"}
+INCOME_SOURCE_LABELS = {"declared": "申报", DATA_MATCH: "信息比对", IMPUTED: "推算"}
 # 《最低生活保障审核确认办法》第七条
 MEMBER_EXCLUSION_LABELS = {
     "clergy_3y": "宗教教职人员连续三年以上脱离家庭",

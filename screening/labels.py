@@ -20,6 +20,7 @@ FLAG_LABELS = {
     "single_person_family_not_marginal": "单人户家庭未纳入边缘",
     "extreme_poverty_candidate": "可能符合特困",
     "income_not_registered": "未登记收入",
+    "housing_fund_wage_undeclared": "有公积金缴存未申报工资",
     "data_error": "登记数据有误",
 }
 

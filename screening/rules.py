@@ -21,6 +21,7 @@ from .facts import (
     CENT,
     COUNTED_INCOME_KIND_LABELS,
     CQ2017,
+    DATA_MATCH,
     DEFAULT_EXCLUDED_INCOME_KINDS,
     DEFAULT_EXEMPT_VEHICLE_KINDS,
     DISABILITY_KINDS,
@@ -43,6 +44,7 @@ from .facts import (
     SEED,
     SINGLE_PERSON,
     SOLE_EARNER_AWAY,
+    UNMEASURED_WAGE_AMOUNT,
     VEHICLE_KIND_LABELS,
     WAGE,
     WORK_CAPACITIES,
@@ -487,6 +489,31 @@ def _unregistered_income_flags(case: _Case) -> list[Flag]:
     return [Flag("income_not_registered", message, clause, nums, True)]
 
 
+def _unmeasured_wage_flags(case: _Case) -> list[Flag]:
+    """信息比对 found 住房公积金 paid for a counted member who declared no wage: the member has a
+    wage whose amount the match does not give. It cannot be used directly (nor presumed), so
+    the household goes to 需人工复核 whatever its income, citing the mismatch, until the wage is
+    registered (《最低生活保障审核确认办法》第十七、十八条; 洗府发〔2022〕156号 三(二))."""
+    keys = {
+        line.member_key
+        for line in case.comp.incomes
+        if line.counted
+        and line.kind == WAGE
+        and line.source == DATA_MATCH
+        and line.amount == UNMEASURED_WAGE_AMOUNT
+    }
+    found = [m for m in case.counted if m.key in keys]
+    if not found:
+        return []
+    message = (
+        f"信息比对查到 {_names(found)} 有住房公积金缴存记录，但家庭未申报其工资性收入；"
+        "工资金额无法从比对结果直接得出，不作推算。请入户核实其工资收入并登记后重新研判"
+    )
+    nums = {"members": ",".join(m.key for m in found)}
+    clause = f"{N2021}第十七条、第十八条；{SEED} 三(二)"
+    return [Flag("housing_fund_wage_undeclared", message, clause, nums, True)]
+
+
 def _able_to_work(member: MemberFacts, policy: CampaignPolicy) -> bool:
     """Working age (child_age ≤ age < elderly_age), recorded as able to work, not a student."""
     age = _age(member, policy.as_of)
@@ -727,7 +754,7 @@ def evaluate(facts: HouseholdFacts, policy: CampaignPolicy) -> Verdict:
     candidates = _extreme_poverty_candidates(case)
     flags = _asset_flags(case) + _membership_flags(case, income_outcome)
     flags += _single_person_flags(case, income_outcome) + _candidate_flags(case, candidates)
-    flags += _unregistered_income_flags(case)
+    flags += _unregistered_income_flags(case) + _unmeasured_wage_flags(case)
     outcome = _final_outcome(income_outcome, flags)
     groups = _priority_groups(case)
     lookback = _lookback_reasons(case)

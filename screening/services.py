@@ -64,12 +64,8 @@ Progress = Callable[[int, int], None]
 
 
 def campaign_for_household(household: Household) -> Campaign | None:
-    """The active campaign of the household's township (the latest one)."""
-    return (
-        Campaign.objects.filter(is_active=True, township_id=household.village.township_id)
-        .order_by("-year", "-id")
-        .first()
-    )
+    """The current campaign of the household's township (CampaignQuerySet.current)."""
+    return Campaign.objects.current(township_id=household.village.township_id)
 
 
 RESULT_FIELDS = [f for f in ScreeningResult._meta.concrete_fields if not f.primary_key]
@@ -533,19 +529,12 @@ def run_summary(run: ScreeningRun) -> str:
 
 
 def rescreen(*, household_ids: Iterable[int], actor=None) -> list[ScreeningRun]:
-    """Screen the given households under their townships' active campaigns (one run each)."""
+    """Screen the given households under their townships' current campaigns (one run each)."""
     ids = sorted(set(household_ids))
-    townships = set(
-        Household.objects.filter(pk__in=ids).values_list("village__township_id", flat=True)
+    townships = Household.objects.filter(pk__in=ids).values("village__township_id")
+    campaigns = (
+        Campaign.objects.current_campaigns().filter(township_id__in=townships).order_by("pk")
     )
-    campaigns = [
-        c
-        for c in (
-            Campaign.objects.filter(is_active=True, township_id=t).order_by("-year", "-id").first()
-            for t in townships
-        )
-        if c is not None
-    ]
     return [screen_households(campaign=c, household_ids=ids, actor=actor) for c in campaigns]
 
 

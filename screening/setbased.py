@@ -43,6 +43,7 @@ from .benefit import rounding_places
 from .facts import (
     ABLE_WORK_CAPACITIES,
     ALL_WAGE_EARNERS,
+    DATA_MATCH,
     DISABILITY_KINDS,
     INCOME_KIND_LABELS,
     INCOME_SOURCE_LABELS,
@@ -51,6 +52,7 @@ from .facts import (
     NO_WORK_CAPACITY_GRADES,
     PRIORITY_GROUP_LABELS,
     SOLE_EARNER_AWAY,
+    UNMEASURED_WAGE_AMOUNT,
     WAGE,
     WORK_CAPACITIES,
     WORKING_AWAY,
@@ -139,6 +141,8 @@ def _params(policy: CampaignPolicy) -> dict:
         "refused": Application.Outcome.REFUSED.value,
         "refusal_kinds": sorted(LOOKBACK_REFUSAL_KINDS),
         "wage": WAGE,
+        "data_match": DATA_MATCH,
+        "unmeasured_amount": UNMEASURED_WAGE_AMOUNT,
         "std": std,
         # Per-head income is compared in whole fen; these bounds make that exact for any value.
         "std_below": _fen_up(std),
@@ -233,6 +237,9 @@ inc AS (  -- each income, annualised (rounded to the cent) in fen; excluded kind
                  ELSE round(i.amount * %(months)s / nullif(i.period_months, 0), 2)
             END * 100)::bigint AS fen,
            i.kind = ANY(%(excluded_kinds)s) AS excluded,
+           -- a 信息比对 wage without an amount (screening.facts.UNMEASURED_WAGE_AMOUNT)
+           (i.kind = %(wage)s AND i.source = %(data_match)s
+            AND i.amount = %(unmeasured_amount)s) AS unmeasured,
            (NOT (i.kind = ANY(%(income_kinds)s)) OR NOT (i.source = ANY(%(income_sources)s))
             OR i.period_months < 1) AS invalid
     FROM households_income i
@@ -249,7 +256,8 @@ ih AS (  -- the household's incomes, whoever they belong to
 im AS (  -- a member's wages; all incomes of members whose incomes are not the family's
     SELECT member_id, household_id,
            sum(fen)::bigint AS income,
-           sum(fen) FILTER (WHERE is_wage)::bigint AS wage
+           sum(fen) FILTER (WHERE is_wage)::bigint AS wage,
+           bool_or(unmeasured) AS unmeasured
     FROM inc
     WHERE NOT excluded AND (is_wage
           OR member_id IN (SELECT id FROM households_member WHERE exclusion <> '')
@@ -288,7 +296,9 @@ mem AS (
            -- working age, recorded able to work, not a student (未登记收入)
            | CASE WHEN m.birth_date <= %(child_born_by)s AND m.birth_date > %(elderly_born_by)s
                        AND m.work_capacity = ANY(%(able_capacities)s) AND m.student_level = ''
-                  THEN 1024 ELSE 0 END AS facts,
+                  THEN 1024 ELSE 0 END
+           -- 公积金 found by 信息比对, no wage declared: a wage of unknown amount
+           | CASE WHEN im.unmeasured THEN 4096 ELSE 0 END AS facts,
            -- the pay (or imputed pay) of a member working away: the deduction's scope
            CASE WHEN m.works_away THEN coalesce(im.wage, CASE WHEN m.stable_employment_no_proof
                                                          THEN %(min_wage_fen)s END) END
@@ -314,7 +324,7 @@ mh AS (
            sum(income) FILTER (WHERE NOT counted)::bigint AS off_income,
            sum(wage) FILTER (WHERE NOT counted)::bigint AS off_wage,
            sum(away_wage) FILTER (WHERE counted)::bigint AS away_wage,
-           bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- bits 1, 2, 16–256, 1024
+           bit_or(facts) FILTER (WHERE counted) AS counted_facts,  -- 1, 2, 16–256, 1024, 4096
            bit_or(facts) AS any_facts,  -- bits 4, 8, 512
            min(until) AS until
     FROM mem
@@ -469,12 +479,13 @@ flagged AS (
            (facts & 8 > 0 AND n > 0 AND facts & 4 = 0
             AND income_outcome <> %(marginal)s) AS f_single,
            (pci_fen IS NOT NULL AND pci_fen < %(std_below)s AND facts & 16 > 0) AS f_candidate,
-           (facts & 1024 > 0 AND facts & 2048 > 0) AS f_unregistered
+           (facts & 1024 > 0 AND facts & 2048 > 0) AS f_unregistered,
+           facts & 4096 > 0 AS f_wage_unknown
     FROM tested
 ),
 decided AS (
     SELECT flagged.*,
-           CASE WHEN f_single OR f_unregistered THEN %(manual)s
+           CASE WHEN f_single OR f_unregistered OR f_wage_unknown THEN %(manual)s
                 WHEN (f_financial OR f_vehicle OR f_house OR f_recent OR f_non_residential
                       OR f_business OR f_employs OR f_schooling OR f_consumption OR f_partial
                       OR f_extreme OR f_outsider OR f_candidate)
@@ -524,7 +535,7 @@ LEFT JOIN screening_screeningresult r
 """
 
 # Flags in the order screening.rules.evaluate lists them (asset, membership, 单人户, 特困,
-# 未登记收入).
+# 未登记收入, 公积金 without a declared wage).
 _FLAG_CONDITIONS = {
     "asset_financial_over_limit": "f_financial",
     "asset_vehicle_not_exempt": "f_vehicle",
@@ -541,6 +552,7 @@ _FLAG_CONDITIONS = {
     "single_person_family_not_marginal": "f_single",
     "extreme_poverty_candidate": "f_candidate",
     "income_not_registered": "f_unregistered",
+    "housing_fund_wage_undeclared": "f_wage_unknown",
 }
 
 

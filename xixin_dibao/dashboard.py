@@ -40,11 +40,14 @@ from households.models import (
     not_withdrawn,
     surveyed_condition,
 )
+from verification import outreach
 
 from . import clock
 from .models import CoverageHistory, DashboardSnapshot
 
-VERSION = 3  # 2: 已摸排 is the survey-complete mark; 3: baseline computed from the register
+# 2: 已摸排 is the survey-complete mark; 3: baseline computed from the register;
+# 4: a group's 已摸排 column is the survey-complete mark too (was: has a screening result)
+VERSION = 4
 DIBAO_KINDS = register.DIBAO_KINDS
 CURRENT_KINDS = register.CURRENT_KINDS  # = verification's 在册对象
 GROUPS = [g.value for g in PriorityGroup]
@@ -92,61 +95,42 @@ def campaign_year_start(campaign) -> date:
 
 
 def household_queryset(campaign, today: date):
-    """The campaign township's households with the aliases the household conditions use."""
-    result_model = optional_model("screening", "ScreeningResult")
-    case_model = optional_model("verification", "Case")
+    """The campaign township's households with the aliases the household conditions use: those
+    of the one 摸排 definition (verification.outreach: `sr` the current screening result, `vc`
+    the case) and whether each is on assistance now."""
     records = AssistanceRecord.objects.filter(member__household=OuterRef("pk"))
-    aliases = {
-        "on_current": Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
-        "on_dibao": Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
-        "has_group_record": Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"))),
-        **register.lookback_conditions(campaign, today),
-    }
-    if result_model is not None:
-        aliases["sr"] = FilteredRelation(
-            "screening_results",
-            condition=Q(screening_results__campaign=campaign, screening_results__is_current=True),
-        )
-    if case_model is not None:
-        aliases["vc"] = FilteredRelation(
-            "verification_cases", condition=Q(verification_cases__campaign=campaign)
-        )
-    qs = Household.objects.filter(village__township_id=campaign.township_id)
-    return qs.alias(**aliases), result_model is not None, case_model is not None
+    qs, _ = outreach.households(campaign, today)
+    qs = qs.alias(
+        on_current=Exists(records.filter(kind__in=CURRENT_KINDS, end_date__isnull=True)),
+        on_dibao=Exists(records.filter(kind__in=DIBAO_KINDS, end_date__isnull=True)),
+    )
+    return qs, optional_model("screening", "ScreeningResult") is not None, True
 
 
 def household_conditions(has_results: bool, has_cases: bool) -> dict[str, Q]:
     """Figure key → condition on `household_queryset` (positive lookups only on joined rows)."""
     never = Q(pk__isnull=True)
     screened = Q(sr__id__isnull=False) if has_results else never
-    any_group = Q(has_group_record=True)
-    lookback = Q(lookback_exit=True) | Q(lookback_refused=True)
-    has_case = never
-    if has_results:
-        any_group |= Q(sr__group_codes__contains=",")
-        lookback |= Q(sr__lookback=True)
-    if has_cases:
-        lookback |= Q(vc__source="lookback")
-        has_case = Q(vc__id__isnull=False)
-    due = any_group | lookback | (Q(vc__source="new_candidate") if has_cases else never)
-    # 已摸排: the officer marked the survey complete (the deadline checks' definition too).
-    done = due & surveyed_condition()
+    has_case = Q(vc__id__isnull=False) if has_cases else never
+    # 应摸排, 已摸排 (survey marked complete), 回头看: the deadline checks' definition too.
+    outreach_scope = outreach.conditions(has_results)
+    any_group, lookback = outreach_scope["groups"], outreach_scope["lookback"]
     conditions = {
         "scope_total": any_group | lookback | Q(on_current=True) | has_case,
         "scope_current": Q(on_current=True),
         "scope_lookback": lookback,
         "scope_groups": any_group,
-        "outreach_due": due,
-        "outreach_done": done,
+        "outreach_due": outreach_scope["due"],
+        "outreach_done": outreach_scope["done"],
         "screened_total": screened,
         "now_households": Q(on_dibao=True),
     }
     for code in OUTCOMES:
         conditions[f"outcome_{code}"] = Q(sr__outcome=code) if has_results else never
     for g in GROUPS:
-        conditions[f"_computed_{g}"] = (
-            Q(sr__group_codes__contains=f",{g},") if has_results else never
-        )
+        computed = Q(sr__group_codes__contains=f",{g},") if has_results else never
+        conditions[f"_computed_{g}"] = computed
+        conditions[f"_computed_surveyed_{g}"] = computed & surveyed_condition()
     return conditions
 
 
@@ -159,12 +143,14 @@ def _household_figures(campaign, today: date) -> dict[int, dict]:
 
 
 def _group_record_figures(campaign) -> dict[int, dict]:
-    """Recorded groups, and how many of them are screened or also computed by the screening."""
+    """Recorded groups, how many of them are 已摸排 (survey marked complete), and how many are
+    also computed by the screening (in all, and among the 已摸排)."""
     result_model = optional_model("screening", "ScreeningResult")
     qs = PriorityGroupRecord.objects.filter(
         not_withdrawn("household__"), household__village__township_id=campaign.township_id
     )
-    counts = {"n": Count("pk")}
+    surveyed = surveyed_condition("household__")
+    counts = {"n": Count("pk"), "surveyed": Count("pk", filter=surveyed)}
     if result_model is not None:
         current = result_model.objects.filter(
             household=OuterRef("household_id"), campaign=campaign, is_current=True
@@ -172,18 +158,18 @@ def _group_record_figures(campaign) -> dict[int, dict]:
         pattern = Concat(Value(","), Cast("group", CharField()), Value(","))
         qs = qs.alias(
             pattern=pattern,
-            screened=Exists(current),
             computed=Exists(current.filter(group_codes__contains=OuterRef("pattern"))),
         )
-        counts["screened"] = Count("pk", filter=Q(screened=True))
         counts["both"] = Count("pk", filter=Q(computed=True))
+        counts["both_surveyed"] = Count("pk", filter=Q(computed=True) & surveyed)
     out: dict[int, dict] = {}
     for row in qs.values("household__village_id", "group").annotate(**counts).order_by():
         figures = out.setdefault(row["household__village_id"], {})
         g = row["group"]
         figures[f"_recorded_{g}"] = row["n"]
-        figures[f"_recorded_screened_{g}"] = row.get("screened", 0)
+        figures[f"_recorded_screened_{g}"] = row["surveyed"]
         figures[f"_recorded_computed_{g}"] = row.get("both", 0)
+        figures[f"_recorded_computed_screened_{g}"] = row.get("both_surveyed", 0)
     return out
 
 
@@ -409,6 +395,7 @@ def figure_keys() -> list[str]:
             f"_recorded_{g}",
             f"_recorded_screened_{g}",
             f"_recorded_computed_{g}",
+            f"_recorded_computed_screened_{g}",
             f"group_{g}",
             f"group_{g}_screened",
         ]
@@ -438,10 +425,13 @@ def derive(figures: dict, campaign, today: date) -> dict:
     for unit in ("households", "persons"):
         f[f"exits_registry_{unit}"] = sum(f[f"exits_registry_{unit}_{r}"] for r in EXIT_REASONS)
     for g in GROUPS:
-        computed = f[f"_computed_{g}"]
-        both = f[f"_recorded_computed_{g}"]
-        f[f"group_{g}"] = computed + f[f"_recorded_{g}"] - both
-        f[f"group_{g}_screened"] = computed + f[f"_recorded_screened_{g}"] - both
+        # Computed or recorded, each household once; 已摸排 among them (surveyed_condition).
+        f[f"group_{g}"] = f[f"_computed_{g}"] + f[f"_recorded_{g}"] - f[f"_recorded_computed_{g}"]
+        f[f"group_{g}_screened"] = (
+            f[f"_computed_surveyed_{g}"]
+            + f[f"_recorded_screened_{g}"]
+            - f[f"_recorded_computed_screened_{g}"]
+        )
     return f
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q
 
-from households.models import Household, PriorityGroupRecord
+from households.models import Household, PriorityGroupRecord, surveyed_condition
 
 from . import clock
 from .dashboard import (
@@ -71,7 +71,7 @@ def household_ids(campaign, key: str, today: date | None = None):
             Exists(PriorityGroupRecord.objects.filter(household=OuterRef("pk"), group=g))
         )
         if key.endswith("_screened"):
-            cond &= conditions["screened_total"]
+            cond &= surveyed_condition()
         return qs.filter(cond).values_list("pk", flat=True)
     if key.startswith("exits_registry_"):
         return _exit_household_ids(campaign, key, today)

@@ -38,8 +38,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _campaigns_for(user):
-    """Active campaigns the user may follow: their township's, or every township's (county)."""
-    qs = Campaign.objects.filter(is_active=True).select_related("township")
+    """Current campaigns the user may follow: their township's, or every township's (county)."""
+    qs = Campaign.objects.current_campaigns().select_related("township")
     if user.township_id:
         qs = qs.filter(township_id=user.township_id)
     return qs.order_by("-year", "township__code", "-id")

@@ -37,7 +37,7 @@ def refresh_dashboard(campaign_id: int | None = None) -> int:
     if campaign_id:
         campaigns = campaigns.filter(pk=campaign_id)
     else:
-        campaigns = campaigns.filter(is_active=True)
+        campaigns = campaigns.current_campaigns()
     count = 0
     for campaign in campaigns:
         refresh_snapshot(campaign=campaign)

@@ -73,3 +73,28 @@ def test_incomplete_survey_and_readable_flags_on_the_household_page(
     assert "已摸排" in page.locator("#survey-state").inner_text()
     single.refresh_from_db()
     assert single.survey_complete
+
+
+def test_housing_fund_without_a_wage_shows_as_manual_review_on_the_household_page(
+    journey, campaign, village_a, officer_a, office_user, settings
+):
+    """Issue 18 point 3: the 公积金 the county's match found, with no wage declared, is a
+    需人工复核 flag naming the member, not a presumed minimum wage."""
+    from tests.verification.test_findings import NOTHING, poor_case
+    from verification.services import record_data_match
+
+    settings.APP_TODAY = date(2022, 11, 10)
+    village_a.township = campaign.township
+    village_a.save()
+    case, member = poor_case(village_a, campaign, office_user)
+    row = {"member": member, "matched_on": date(2022, 11, 8)} | NOTHING | {"housing_fund": True}
+    record_data_match(case=case, actor=office_user, rows=[row])
+
+    j = journey()
+    page = j.login("officer_a")
+    page.goto(j.base + case.household.get_absolute_url())
+    j.shot("housing-fund-review")
+    text = page.locator("main").inner_text()
+    assert "需人工复核" in text
+    assert f"有公积金缴存未申报工资：信息比对查到 {member.name} 有住房公积金缴存记录" in text
+    assert "按最低工资" not in text and "暂按最低工资计" not in text

@@ -401,3 +401,56 @@ def test_thresholds_in_fen_keep_comparisons_exact_for_any_policy_value():
             assert (fen <= setbased._fen_down(value)) == (pci <= value)
             assert (fen == setbased._fen_exact(value)) == (pci == value)
     assert setbased._fen_exact(odd) is None and setbased._fen_exact(whole) == 697200
+
+
+def unmeasured_wage_cases(village) -> tuple[list[Household], list[Household]]:
+    """公积金 found by 信息比对 with no wage declared (a 0 元 信息比对 wage line): flagged
+    households first, then ones that are not."""
+
+    def matched(household, person, amount="0"):
+        IncomeFactory(
+            household=household,
+            member=person,
+            amount=Decimal(amount),
+            period_months=1,
+            source="data_match",
+        )
+
+    flagged, others = [], []
+    for declared in ("1200", "60000"):  # poor, and above the line on what was declared
+        h = family(village, members=2)
+        first, second = h.members.order_by("pk")
+        IncomeFactory(household=h, member=first, kind="operating", amount=Decimal(declared))
+        matched(h, second)
+        flagged.append(h)
+    no_proof = family(village, members=1)  # stable work without proof: nothing presumed
+    person = no_proof.members.get()
+    Member.objects.filter(pk=person.pk).update(stable_employment_no_proof=True, works_away=True)
+    matched(no_proof, person)
+    flagged.append(no_proof)
+    jailed = family(village, members=2, income="1200")  # his pay is not the family's
+    inmate = jailed.members.order_by("pk").last()
+    Member.objects.filter(pk=inmate.pk).update(exclusion="prison")
+    matched(jailed, inmate)
+    with_amount = family(village, members=1, income="1200")  # an amount: used as it is
+    matched(with_amount, with_amount.members.get(), "300")
+    nobody = family(village, members=1, income="1200")  # no member: no one to cite
+    matched(nobody, None)
+    declared_zero = family(village, members=1)  # a declared 0 wage is a declaration
+    IncomeFactory(household=declared_zero, member=declared_zero.members.get(), amount=0)
+    others += [jailed, with_amount, nobody, declared_zero]
+    return flagged, others
+
+
+def test_a_matched_wage_without_amount_is_flagged_the_same_both_ways(campaign, village_a):
+    village_a.township = campaign.township
+    village_a.save()
+    flagged, others = unmeasured_wage_cases(village_a)
+    assert compare(campaign) == len(flagged) + len(others)
+    policy = policy_from_campaign(campaign, as_of=clock.today())
+    rows = setbased.verdict_rows(policy, township_ids=[campaign.township_id])
+    found = {r[0] for r in rows if ",housing_fund_wage_undeclared," in r[COLUMN["flag_codes"]]}
+    assert found == {h.pk for h in flagged}
+    assert {r[COLUMN["outcome"]] for r in rows if r[0] in found} == {"manual_review"}
+    outcomes = {r[0]: r[COLUMN["outcome"]] for r in rows}
+    assert outcomes[others[0].pk] == outcomes[others[1].pk] == "dibao"

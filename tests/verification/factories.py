@@ -127,6 +127,20 @@ def survey_done(case: Case) -> None:
     case.household.refresh_from_db()
 
 
+def new_meeting(campaign, actor, held_on=date(2022, 11, 23)):
+    """A review meeting of the campaign (its agenda built by create_meeting)."""
+    from verification.services import create_meeting
+
+    return create_meeting(
+        campaign=campaign,
+        actor=actor,
+        held_on=held_on,
+        chair="冉瑜",
+        attendees=["冉瑜", "王静", "涂磊"],
+        recorder="涂磊",
+    )
+
+
 def complete_verification(case: Case) -> None:
     """Give every co-resident member a data-match result and the case a home visit."""
     for member in case.household.members.all():

@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from households.models import Asset, Income
 from screening import services as screening
+from screening.explain import explained
 from screening.models import ScreeningResult
 from tests.factories import IncomeFactory
-from tests.verification.factories import make_case
+from tests.verification.factories import make_case, new_meeting
 from tests.verification.test_datamatch import row_for, xlsx
 from verification.services import import_data_match, record_data_match
 
@@ -55,7 +56,13 @@ def poor_case(village, campaign, office_user):
         ),
         ({"houses": 2}, ("asset", "house"), "manual_review", "asset_house_count"),
         ({"pension_monthly": Decimal("900")}, ("income", "pension"), "not_eligible", None),
-        ({"housing_fund": True}, ("income", "wage"), "not_eligible", None),
+        # 公积金 without a declared wage: a wage of unknown amount, none presumed.
+        (
+            {"housing_fund": True},
+            ("income", "wage"),
+            "manual_review",
+            "housing_fund_wage_undeclared",
+        ),
     ],
 )
 def test_each_finding_becomes_a_fact_and_changes_the_verdict(
@@ -130,3 +137,43 @@ def test_declared_items_are_not_findings(campaign, village_a, office_user, today
     row = {"member": member, "matched_on": date(2022, 11, 8)} | NOTHING
     record_data_match(case=case, actor=office_user, rows=[row | {"deposits": Decimal("50000")}])
     assert not Asset.objects.filter(household=case.household, source="data_match").exists()
+
+
+def test_housing_fund_without_a_wage_is_reviewed_not_presumed_nor_on_the_agenda(
+    campaign, village_a, office_user, today, django_capture_on_commit_callbacks
+):
+    """The 公积金 finding cites the member; the household is 需人工复核 (not counted eligible
+    on the dashboard), kept off the agenda until the wage is registered, then back on it."""
+    from verification.models import Case
+    from verification.services import build_agenda
+    from xixin_dibao import dashboard
+
+    today(date(2022, 11, 10))
+    case, member = poor_case(village_a, campaign, office_user)
+    Case.all_objects.filter(pk=case.pk).update(state="pending_review")
+    row = {"member": member, "matched_on": date(2022, 11, 8)} | NOTHING | {"housing_fund": True}
+    with django_capture_on_commit_callbacks(execute=True):
+        record_data_match(case=case, actor=office_user, rows=[row])
+    [fact] = Income.objects.filter(household=case.household, source="data_match")
+    assert fact.amount == 0 and fact.member_id == member.pk and "公积金" in fact.note
+    result = ScreeningResult.objects.get(household=case.household, is_current=True)
+    assert result.outcome == "manual_review" and result.monthly_amount is None
+    assert result.flag_list == ["housing_fund_wage_undeclared"]
+    explanation = explained(result).data  # stored, or worked out again (set-based verdicts)
+    [flag] = explanation["flags"]
+    assert f"信息比对查到 {member.name} 有住房公积金缴存记录" in flag["message"]
+    assert not any(i["source"] == "imputed" for i in explanation["computation"]["incomes"])
+
+    total = dashboard.compute(campaign)["total"]
+    assert (total["outcome_dibao"], total["outcome_manual_review"]) == (0, 1)
+    meeting = new_meeting(campaign, office_user, date(2022, 11, 10))
+    assert not meeting.items.exists()
+
+    # The officer registers the wage found on the visit: the finding goes, the verdict follows.
+    IncomeFactory(household=case.household, member=member, amount=Decimal("3000"))
+    with django_capture_on_commit_callbacks(execute=True):
+        record_data_match(case=case, actor=office_user, rows=[row])
+    assert not Income.objects.filter(household=case.household, source="data_match").exists()
+    result = ScreeningResult.objects.get(household=case.household, is_current=True)
+    assert result.outcome == "dibao" and result.flag_list == []
+    assert build_agenda(meeting=meeting) == 1

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 
 from tests.factories import CampaignFactory, TownshipFactory, UserFactory
-from tests.verification.factories import DecisionFactory, make_case
+from tests.verification.factories import DecisionFactory, make_case, new_meeting
 from verification.models import PublicNotice, ReviewMeeting
-from verification.services import common, create_meeting, create_public_notice
+from verification.services import common, create_public_notice
 from verification.states import State
 
 from .test_concurrency import _in_memory_sqlite
@@ -17,15 +17,7 @@ from .test_concurrency import _in_memory_sqlite
 pytestmark = pytest.mark.django_db
 
 
-def meeting(campaign, actor):
-    return create_meeting(
-        campaign=campaign,
-        actor=actor,
-        held_on=date(2022, 11, 23),
-        chair="冉瑜",
-        attendees=["冉瑜", "王静", "涂磊"],
-        recorder="涂磊",
-    )
+meeting = new_meeting
 
 
 def reviewed_case(village, campaign):

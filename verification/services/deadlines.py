@@ -9,14 +9,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from households.models import Campaign, Household, Village
+from households.models import Campaign, Village
 from xixin_dibao import clock
 from xixin_dibao.models import AuditEvent
 from xixin_dibao.paper import Annex, Block, Cell, Paper, Row, to_docx
 
-from .. import states
+from .. import outreach, states
 from ..models import Bulletin, Case, Notification
 from .cases import ensure_cases
 from .common import cn_date
@@ -36,64 +36,53 @@ class DeadlineReport:
         return asdict(self)
 
 
-def unscreened_households(campaign):
-    """In-scope households not 已摸排 (Household.objects.not_surveyed, the dashboard's
-    definition too): 待摸排 cases and recorded 重点对象 without a case."""
-    households = Household.objects.filter(village__township_id=campaign.township_id)
-    pending = Case.objects.filter(campaign=campaign, state__in=states.UNSCREENED_STATES)
-    priority = households.filter(group_records__isnull=False).exclude(
-        pk__in=Case.objects.filter(campaign=campaign).values("household_id")
-    )
-    return (
-        households.not_surveyed()
-        .filter(Q(pk__in=pending.values("household_id")) | Q(pk__in=priority.values("pk")))
-        .distinct()
-    )
+def unscreened_households(campaign, today: date | None = None):
+    """应摸排 households not 已摸排 (verification.outreach, the dashboard's definition too)."""
+    qs, cond = outreach.households(campaign, today or clock.today())
+    return qs.filter(cond["pending"])
+
+
+def outreach_scope(campaign, today: date | None = None):
+    """Households 摸排 is about (应摸排: verification.outreach)."""
+    qs, cond = outreach.households(campaign, today or clock.today())
+    return qs.filter(cond["due"])
+
+
+def village_figures(campaign, today: date | None = None) -> list[dict]:
+    """Per village: households in the outreach scope (应摸排), screened (已摸排), not screened,
+    completion rate, and 回头看 households; counted in one query (verification.outreach)."""
+    qs, cond = outreach.households(campaign, today or clock.today())
+    counts = {
+        "total": Count("pk", filter=cond["due"]),
+        "screened": Count("pk", filter=cond["done"]),
+        "lookback": Count("pk", filter=cond["lookback"]),
+    }
+    rows = {r.pop("village_id"): r for r in qs.values("village_id").annotate(**counts).order_by()}
+    figures = []
+    for village in Village.objects.filter(township_id=campaign.township_id).order_by("code"):
+        row = rows.get(village.pk, dict.fromkeys(counts, 0))
+        total, done = row["total"], row["screened"]
+        figures.append(
+            {
+                "village_id": village.pk,
+                "village": village.name,
+                "total": total,
+                "screened": done,
+                "unscreened": total - done,
+                "rate": round(done * 100 / total, 1) if total else 100.0,
+                "lookback": row["lookback"],
+            }
+        )
+    return figures
 
 
 def _counts_by_village(qs, field_name: str) -> dict[int, int]:
     return dict(qs.values_list(field_name).annotate(n=Count("pk", distinct=True)).order_by())
 
 
-def outreach_scope(campaign):
-    """Households 摸排 is about: recorded 重点对象 and 回头看/new-candidate cases (not recipients)."""
-    households = Household.objects.filter(village__township_id=campaign.township_id)
-    cases = Case.objects.filter(campaign=campaign).exclude(source=Case.Source.CURRENT_RECIPIENT)
-    return households.filter(
-        Q(group_records__isnull=False) | Q(pk__in=cases.values("household_id"))
-    ).distinct()
-
-
-def village_figures(campaign) -> list[dict]:
-    """Per village: households in the outreach scope, screened, not screened, completion rate."""
-    scope = _counts_by_village(
-        Household.objects.filter(pk__in=outreach_scope(campaign).values("pk")), "village_id"
-    )
-    unscreened = _counts_by_village(
-        Household.objects.filter(pk__in=unscreened_households(campaign).values("pk")), "village_id"
-    )
-    figures = []
-    for village in Village.objects.filter(township_id=campaign.township_id):
-        missing = unscreened.get(village.pk, 0)
-        total = max(scope.get(village.pk, 0), missing)
-        rate = round((total - missing) * 100 / total, 1) if total else 100.0
-        figures.append(
-            {
-                "village_id": village.pk,
-                "village": village.name,
-                "total": total,
-                "screened": total - missing,
-                "unscreened": missing,
-                "rate": rate,
-            }
-        )
-    return figures
-
-
-def _open_work(campaign, kind: str) -> dict[int, int]:
+def _open_work(campaign, kind: str, today: date) -> dict[int, int]:
     if kind == Notification.Kind.OUTREACH_REMINDER:
-        unscreened = unscreened_households(campaign).values("pk")
-        return _counts_by_village(Household.objects.filter(pk__in=unscreened), "village_id")
+        return _counts_by_village(unscreened_households(campaign, today), "village_id")
     return _counts_by_village(
         Case.objects.filter(campaign=campaign, state__in=states.UNVERIFIED_STATES),
         "household__village_id",
@@ -122,7 +111,7 @@ def _reminders(campaign, today: date) -> list[str]:
             )
         )
         new = []
-        for village_id, count in sorted(_open_work(campaign, kind).items()):
+        for village_id, count in sorted(_open_work(campaign, kind, today).items()):
             if village_id in done or village_id not in villages or not count:
                 continue
             when = "今天" if days_left == 0 else f"还有{days_left}天"
@@ -252,9 +241,9 @@ def enforce_campaign_deadlines(*, campaign: Campaign, today: date) -> DeadlineRe
     if today > campaign.outreach_deadline:
         reason = f"逾期未完成摸排（截止{cn_date(campaign.outreach_deadline)}）"
         report.overdue_marked += _mark_overdue(campaign, today, states.UNSCREENED_STATES, reason)
-        report.unscreened = unscreened_households(campaign).count()
+        report.unscreened = unscreened_households(campaign, today).count()
         if not Bulletin.objects.filter(campaign=campaign).exists():
-            figures = village_figures(campaign)
+            figures = village_figures(campaign, today)
             title, body = bulletin_text(campaign, figures, today)
             Bulletin.objects.create(
                 campaign=campaign, title=title, body=body, figures=figures, generated_on=today
@@ -271,5 +260,5 @@ def enforce_deadlines(*, today: date | None = None) -> list[DeadlineReport]:
     today = today or clock.today()
     return [
         enforce_campaign_deadlines(campaign=c, today=today)
-        for c in Campaign.objects.filter(is_active=True).order_by("pk")
+        for c in Campaign.objects.current_campaigns().order_by("pk")
     ]

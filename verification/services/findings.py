@@ -4,14 +4,17 @@
 declaration counts as the household's income and property. Each difference is written into the
 registry as an Income or Asset row with source 信息比对, so both screening paths (Python rules and
 the set-based SQL) read it like any other fact. A 公积金 record without a declared wage has no
-usable amount: it is written as a wage at the campaign's minimum wage, marked 待核实, which the
-rules explain as a presumed wage — the mismatch stays listed on the case for the review meeting.
+usable amount: it is written as a 信息比对 wage line without an amount
+(screening.facts.UNMEASURED_WAGE_AMOUNT), which the rules turn into a 需人工复核 flag citing the
+member — no wage is presumed; the household stays off the review agenda until the wage is
+registered (the finding then goes, the member's wage being declared).
 """
 
 from decimal import Decimal
 
 from households.models import Asset, Income
 from households.services import schedule_rescreen_many
+from screening.facts import UNMEASURED_WAGE_AMOUNT
 from xixin_dibao.models import AuditEvent
 
 from ..models import Case
@@ -74,7 +77,6 @@ def _income_rows(case, results, declared) -> list[Income]:
             )
         )
     if not declared.household_wage:
-        minimum = case.campaign.minimum_wage_monthly
         for r in results:
             if r.housing_fund and r.member_id not in declared.wage_member_ids:
                 rows.append(
@@ -82,10 +84,10 @@ def _income_rows(case, results, declared) -> list[Income]:
                         household_id=hid,
                         member_id=r.member_id,
                         kind=Income.Kind.WAGE,
-                        amount=minimum,
+                        amount=UNMEASURED_WAGE_AMOUNT,
                         period_months=1,
                         source=DATA_MATCH,
-                        note="信息比对：有住房公积金缴存但未申报工资，暂按最低工资计，待核实",
+                        note="信息比对：有住房公积金缴存但未申报工资，金额待核实（需人工复核）",
                     )
                 )
     return rows

@@ -7,7 +7,7 @@ calls the same guard functions, so the page never offers a step the service woul
 from dataclasses import dataclass
 from datetime import date
 
-from households.models import Member
+from households.models import Campaign, Member
 from xixin_dibao import clock
 
 from .. import states
@@ -174,7 +174,7 @@ def exit_confirmed(case: Case) -> str | None:
 
 def reversal_blocked(case: Case) -> str | None:
     """Why an auto-exit can no longer be reversed (the campaign is closed), or None."""
-    if not case.campaign.is_active:
+    if not Campaign.objects.is_current(case.campaign):
         return f"“{case.campaign.name}”已结束，不能再撤销自动退出。"
     if case.confirmations.filter(reversed_at__isnull=True).exists():
         return (

@@ -131,14 +131,14 @@ def create_meeting(
 def build_agenda(*, meeting: ReviewMeeting) -> int:
     """Add to the agenda every 待审核 case of the campaign not on it yet; return how many.
 
-    A household whose screening says 未登记收入 (an incomplete survey) is left off until its
-    income is registered and it is re-screened."""
+    A household whose screening says 未登记收入 (an incomplete survey) or 有公积金缴存未申报工资
+    (a wage of unknown amount) is left off until its income is registered and it is re-screened."""
     on_agenda = meeting.items.values("case_id")
     ready = Case.objects.filter(campaign=meeting.campaign, state=State.PENDING_REVIEW).exclude(
         pk__in=on_agenda
     )
     incomplete = screening_link.flagged_household_ids(
-        meeting.campaign, screening_link.INCOMPLETE_SURVEY_FLAG
+        meeting.campaign, screening_link.OFF_AGENDA_FLAGS
     )
     if incomplete is not None:
         ready = ready.exclude(household_id__in=incomplete)

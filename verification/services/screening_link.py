@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.apps import apps
+from django.db.models import Q
 
 CANDIDATE_OUTCOMES = ("dibao", "marginal", "manual_review")
 
@@ -52,18 +53,22 @@ def screened_household_ids(campaign):
     return model.objects.filter(campaign=campaign, is_current=True).values("household_id")
 
 
-# A survey the screening found incomplete (screening.rules: 未登记收入): never on an agenda.
+# Flags whose household's income is not known yet, so never on an agenda (screening.rules):
+# 未登记收入 (an incomplete survey) and a 公积金 found by 信息比对 with no wage declared.
 INCOMPLETE_SURVEY_FLAG = "income_not_registered"
+UNMEASURED_WAGE_FLAG = "housing_fund_wage_undeclared"
+OFF_AGENDA_FLAGS = (INCOMPLETE_SURVEY_FLAG, UNMEASURED_WAGE_FLAG)
 
 
-def flagged_household_ids(campaign, code: str):
-    """A subquery of households whose current screening result carries the flag `code`."""
+def flagged_household_ids(campaign, codes):
+    """A subquery of households whose current screening result carries any flag in `codes`."""
     model = result_model()
     if model is None:
         return None
-    return model.objects.filter(
-        campaign=campaign, is_current=True, flag_codes__contains=f",{code},"
-    ).values("household_id")
+    carries = Q()
+    for code in codes:
+        carries |= Q(flag_codes__contains=f",{code},")
+    return model.objects.filter(carries, campaign=campaign, is_current=True).values("household_id")
 
 
 def candidate_household_ids(campaign):

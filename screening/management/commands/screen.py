@@ -30,13 +30,7 @@ class Command(BaseCommand):
         elif place is not None:
             campaigns = [Campaign.objects.current(township_id=place.township_id)]
         else:
-            campaigns = [
-                Campaign.objects.current(township_id=township)
-                for township in Campaign.objects.filter(is_active=True)
-                .order_by("township__code")
-                .values_list("township_id", flat=True)
-                .distinct()
-            ]
+            campaigns = list(Campaign.objects.current_campaigns().order_by("township__code"))
         campaigns = [c for c in campaigns if c is not None]
         if not campaigns:
             raise CommandError("没有找到工作方案：请先在后台设置当前活动的工作方案。")
