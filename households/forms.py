@@ -215,7 +215,11 @@ class MemberFormSet(BaseInlineFormSet):
 
 class MemberNameMixin(forms.ModelForm):
     member_name = forms.CharField(
-        label="成员姓名", max_length=40, required=False, help_text="留空表示全家共有"
+        label="成员姓名",
+        max_length=40,
+        required=False,
+        help_text="填姓名或成员序号（1、2……）；留空表示全家共有",
+        widget=forms.TextInput(attrs={"placeholder": "姓名或序号"}),
     )
 
     def __init__(self, *args, **kwargs):

@@ -186,17 +186,28 @@ def _save_groups(household, groups: list[int], evidence: str, actor) -> None:
 
 
 def unknown_member_names(forms: HouseholdForms) -> list[str]:
-    """Names used on income/asset rows that match no member on the page."""
-    names = {
-        f.cleaned_data.get("name")
-        for f in forms.members.forms
-        if f.cleaned_data and not f.cleaned_data.get("DELETE")
-    }
+    """Names used on income/asset rows that match no member on the page.
+
+    A row may name its member by number instead (“2” = the second member row, as numbered on
+    the form): the number is replaced by that member's name here, before anything is saved.
+    """
+    rows = [f.cleaned_data for f in forms.members.forms]
+    names = {row.get("name") for row in rows if row and not row.get("DELETE")}
     missing = []
     for formset in (forms.incomes, forms.assets):
         for f in formset.forms:
-            name = (f.cleaned_data or {}).get("member_name", "").strip()
-            if name and name not in names and not f.cleaned_data.get("DELETE"):
+            if not f.cleaned_data or f.cleaned_data.get("DELETE"):
+                continue
+            name = (f.cleaned_data.get("member_name") or "").strip()
+            if name.isdigit():
+                number = int(name)
+                row = rows[number - 1] if 1 <= number <= len(rows) else None
+                if not row or row.get("DELETE") or not row.get("name"):
+                    missing.append(name)
+                    f.add_error("member_name", f"本户没有第 {number} 位成员。")
+                    continue
+                name = f.cleaned_data["member_name"] = row["name"]
+            if name and name not in names:
                 missing.append(name)
                 f.add_error("member_name", f"本户没有名为“{name}”的成员。")
     return missing

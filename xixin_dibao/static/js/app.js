@@ -38,12 +38,10 @@
       input.addEventListener("input", function () {
         var v = input.value.trim().toUpperCase();
         note.textContent = "";
+        fillFromId(input, null);
         if (v.length < 18) return;
         if (!validId(v)) { note.textContent = "身份证号校验位不正确"; return; }
-        var row = input.closest("tr") || document;
-        var sex = row.querySelector("[data-sex]"), birth = row.querySelector("[data-birth]");
-        if (sex) sex.value = parseInt(v[16], 10) % 2 ? "M" : "F";
-        if (birth) birth.value = v.slice(6, 10) + "-" + v.slice(10, 12) + "-" + v.slice(12, 14);
+        fillFromId(input, v);
         var url = input.dataset.checkUrl;
         if (!url) return;
         var body = new URLSearchParams({ id_number: v, exclude_household: input.dataset.household || "" });
@@ -54,8 +52,41 @@
       });
     });
   }
+  // A valid ID number fills sex, birth date and age; Tab then skips those fields and the
+  // "no ID" reason (they stay editable with the mouse). Without a valid number they are in the tab order.
+  function fillFromId(input, v) {
+    var row = input.closest("tr") || document;
+    var sex = row.querySelector("[data-sex]"), birth = row.querySelector("[data-birth]");
+    var reason = row.querySelector("[name$='-no_id_reason']");
+    if (v) {
+      if (sex) sex.value = parseInt(v[16], 10) % 2 ? "M" : "F";
+      if (birth) birth.value = v.slice(6, 10) + "-" + v.slice(10, 12) + "-" + v.slice(12, 14);
+    }
+    [sex, birth, reason].forEach(function (el) {
+      if (!el) return;
+      if (v) el.setAttribute("tabindex", "-1"); else el.removeAttribute("tabindex");
+    });
+    if (!birth) return;
+    var age = birth.parentElement.querySelector(".id-age");
+    if (!age) {
+      age = document.createElement("span"); age.className = "id-age help"; age.setAttribute("aria-live", "polite");
+      birth.insertAdjacentElement("afterend", age);
+    }
+    age.textContent = v ? ageText(v.slice(6, 14), input.dataset.today) : "";
+  }
+  function ageText(born, today) {
+    var t = (today || new Date().toISOString().slice(0, 10)).replace(/-/g, "");
+    if (t.length !== 8) return "";
+    var years = parseInt(t.slice(0, 4), 10) - parseInt(born.slice(0, 4), 10);
+    if (t.slice(4) < born.slice(4)) years -= 1;
+    return years >= 0 ? years + " 岁" : "";
+  }
   function csrf() { var m = document.cookie.match(/csrftoken=([^;]+)/); return m ? m[1] : ""; }
   bindIdInputs(document);
+  document.querySelectorAll("input[data-id-number]").forEach(function (input) {
+    var v = input.value.trim().toUpperCase();
+    if (validId(v)) fillFromId(input, v);
+  });
 
   // Background jobs: poll the job page for progress.
   var job = document.querySelector("[data-job-url]");
