@@ -156,3 +156,32 @@ def test_the_admin_says_which_of_two_active_campaigns_counts(db):
 
     form = modelform_factory(Campaign, form=CampaignForm, fields="__all__")()
     assert "以年度最新（同一年度取最后建立）的为准" in form.fields["is_active"].help_text
+
+
+@pytest.mark.django_db
+def test_the_lookback_list_and_the_dashboard_count_the_same_households(
+    campaign, village_a, village_b, settings
+):
+    """回头看 from the register only (exits and refusals since the look-back date), screened:
+    the 回头看 list page's query and the dashboard's 回头看 figure name the same households."""
+    settings.APP_TODAY = MID_CAMPAIGN
+    since = campaign.lookback_since
+    left = household(village_a, ended=("dibao", date(2022, 3, 1), "income_increase"))
+    old_exit = household(village_a, ended=("dibao", since.replace(year=since.year - 1), "death"))
+    refused = household(village_b)
+    Application.objects.create(
+        household=refused, applied_on=date(2022, 4, 1), kind="dibao", outcome="refused"
+    )
+    withdrawn = household(village_b)
+    Application.objects.create(
+        household=withdrawn, applied_on=date(2022, 4, 1), kind="dibao", outcome="withdrawn"
+    )
+    household(village_b, groups=[8])  # a priority group, not 回头看
+    screening.screen_households(campaign=campaign)
+
+    listed = set(screening.lookback_households(campaign).values_list("pk", flat=True))
+    assert listed == {left.pk, refused.pk}  # not the exit before the look-back date
+    data = dashboard.compute(campaign, MID_CAMPAIGN)
+    per_village = {v["id"]: v["f"]["scope_lookback"] for v in data["villages"]}
+    assert per_village[village_a.pk] == 1 and per_village[village_b.pk] == 1
+    assert data["total"]["scope_lookback"] == len(listed) and old_exit.pk not in listed
