@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "import_export",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (issue 19.11); settings at CONTENT_SECURITY_POLICY.
+    "csp.middleware.CSPMiddleware",
     # The app serves its own static files (township intranet: no CDN, no separate web server needed).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -317,6 +321,33 @@ if SECURE_PRODUCTION:
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (issue 19.11): this server only, and no inline script or style at all.
+# Scripts live in static/js, styles in static/css; data for scripts travels in data-* attributes
+# or `json_script` (type=application/json, which is data, not script). The one inline <style> is
+# the printable notice's (templates/pdf/base.html, shared with WeasyPrint): it carries the
+# request's nonce. tests/security/test_csp.py walks every page and every template for this.
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only instead, to try
+# a change on a live installation without blocking anything; the default enforces it.
+csp_policy = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if envbool("CSP_REPORT_ONLY", "False"):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = csp_policy
+else:
+    CONTENT_SECURITY_POLICY = csp_policy
 
 LOGGING = {
     "version": 1,

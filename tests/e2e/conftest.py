@@ -13,6 +13,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "Xixin#2022pass"
+# What Chromium prints when the Content-Security-Policy blocks something (issue 19.11), and what
+# the listener below reports: every journey fails on one. Playwright's wait_for_function
+# evaluates a string inside the page, which the policy refuses as eval: wait with
+# expect(locator) instead (page.evaluate goes through DevTools and is not affected).
+CSP_MESSAGE = re.compile(r"Content[- ]Security[- ]Policy|Refused to", re.I)
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("Content Security Policy violation: " + e.violatedDirective + " " + e.blockedURI +
+    " " + (e.sourceFile || "") + ":" + e.lineNumber);
+});"""
 
 
 @pytest.fixture(scope="session")
@@ -45,11 +54,19 @@ class Journey:
         self.context = browser.new_context(
             viewport={"width": 1366, "height": 768}, locale="zh-CN", accept_downloads=True
         )
+        # Injected by the browser, not the page: the policy does not apply to it.
+        self.context.add_init_script(CSP_LISTENER)
         self.page = self.context.new_page()
+        self.csp_violations = []
+        self.page.on("console", self._console)
         self.base = live_server.url
         self.folder = ARTIFACTS / re.sub(r"[^\w-]+", "_", name)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.step = 0
+
+    def _console(self, message):
+        if CSP_MESSAGE.search(message.text):
+            self.csp_violations.append(f"{self.page.url}: {message.text}")
 
     def go(self, path):
         self.page.goto(self.base + path)
@@ -80,3 +97,5 @@ def journey(browser, live_server, request):
     yield start
     for j in journeys:
         j.context.close()
+    violations = [v for j in journeys for v in j.csp_violations]
+    assert not violations, f"Content-Security-Policy 拦截了页面内容：{violations}"

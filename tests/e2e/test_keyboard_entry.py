@@ -1,8 +1,10 @@
 """Issue 9.1: a typical household (four members, three incomes) entered with the keyboard alone."""
 
+import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from households.models import Household
 from tests.factories import HouseholdFactory, MemberFactory, make_id_number
@@ -70,9 +72,8 @@ def test_officer_enters_four_members_and_three_incomes_with_the_keyboard(
             # An ID registered in another village is flagged as it is typed, without details.
             tab_to(page, f"#id_members-{i}-id_number")
             page.keyboard.type(taken.id_number)
-            page.wait_for_function(
-                "i => document.querySelectorAll('.dup-warning')[i].textContent.length > 0", arg=i
-            )
+            # (expect, not wait_for_function: that evaluates a string, which the CSP refuses)
+            expect(page.locator(".dup-warning").nth(i)).to_have_text(re.compile(r"\S"))
             warning = page.locator(".dup-warning").nth(i).inner_text()
             assert "其他村" in warning and taken.household.head_name not in warning
             j.shot("duplicate-id-flagged")

@@ -389,6 +389,8 @@ def notice_print(request, pk):
             **public_notice_context(notice),
             "pdf_font_family": settings.PDF_FONT_FAMILY,
             "html": True,
+            # Served as a web page: its one inline <style> carries this response's CSP nonce.
+            "csp_nonce": str(request.csp_nonce),
         },
     )
     return HttpResponse(html)

@@ -95,7 +95,8 @@
       fetch(job.dataset.jobUrl, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (d) {
-          job.querySelector(".bar").style.width = d.percent + "%";
+          job.querySelector(".bar rect").setAttribute("width", d.percent);
+          job.querySelector("[role=progressbar]").setAttribute("aria-valuenow", d.percent);
           job.querySelector(".job-status").textContent = d.status_label;
           job.querySelector(".job-count").textContent = d.done + " / " + d.total;
           job.querySelector(".job-message").textContent = d.message;
