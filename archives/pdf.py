@@ -119,8 +119,11 @@ def render_block(template_name: str, block_name: str, context: dict) -> str:
     template = get_template(template_name).template
     for node in template.nodelist.get_nodes_by_type(BlockNode):
         if node.name == block_name:
-            context = {"pdf_font_family": settings.PDF_FONT_FAMILY, **context}
-            return node.render(Context(context, autoescape=True))
+            context = Context(
+                {"pdf_font_family": settings.PDF_FONT_FAMILY, **context}, autoescape=True
+            )
+            with context.bind_template(template):  # {% include %} inside the block needs it
+                return node.render(context)
     return ""
 
 
